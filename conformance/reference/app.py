@@ -1,0 +1,64 @@
+"""The reference registry as an ASGI application."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from conformance.reference import manage, oci
+from conformance.reference import responses as r
+from conformance.reference.auth import Authenticator
+from conformance.reference.config import ReferenceConfig
+from conformance.reference.state import State
+from conformance.reference.store import Store
+
+
+class RequestIdAndLatency:
+    """Every response carries an `X-Request-Id`; `latency_ms` delays every request (benchmarks)."""
+
+    def __init__(self, app: ASGIApp, latency_ms: int) -> None:
+        self._app = app
+        self._latency = latency_ms / 1000
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self._app(scope, receive, send)
+            return
+        if self._latency:
+            await asyncio.sleep(self._latency)
+        request_id = uuid.uuid4().hex.encode()
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
+            await send(message)
+
+        await self._app(scope, receive, send_with_id)
+
+
+_ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+
+async def _internal_error(request: Request, exc: Exception) -> Response:
+    return r.swr_error_response(500, r.INTERNAL_ERROR, f"internal error: {type(exc).__name__}")
+
+
+def create_app(config: ReferenceConfig, store: Store) -> ASGIApp:
+    app = Starlette(
+        routes=[
+            Route(manage.PREFIX + "{rest:path}", manage.dispatch, methods=_ALL_METHODS),
+            Route("/v2/", oci.version_check, methods=["GET", "HEAD"]),
+            Route("/v2/token", oci.token, methods=["GET"]),
+            Route("/v2/{rest:path}", oci.dispatch, methods=_ALL_METHODS),
+        ],
+        exception_handlers={Exception: _internal_error},
+    )
+    app.state.reference = State(config=config, store=store, auth=Authenticator(config.credentials))
+    # Outermost, so that even the 500 of an unexpected exception carries a request id.
+    return RequestIdAndLatency(app, config.latency_ms)

@@ -1,0 +1,67 @@
+"""Who may call the reference registry: `X-Auth-Token` or AK/SK signatures on the manage API;
+Basic credentials, the token, or an issued Bearer token on the OCI API."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import secrets
+
+from starlette.requests import Request
+
+from conformance import signing
+from conformance.reference.config import Credentials
+
+
+class Authenticator:
+    def __init__(self, credentials: Credentials) -> None:
+        self._credentials = credentials
+        self._issued: set[str] = set()
+
+    def manage_denial(self, request: Request, body: bytes) -> str | None:
+        """None when the manage-API request is authenticated; else why not."""
+        token = request.headers.get("x-auth-token")
+        if token is not None:
+            return None if _same(token, self._credentials.token) else "X-Auth-Token is not valid"
+        if "authorization" not in request.headers:
+            return "no credentials: send X-Auth-Token or an SDK-HMAC-SHA256 signature"
+        keys = {self._credentials.ak: self._credentials.sk} if self._credentials.ak and self._credentials.sk else {}
+        signed = signing.SignedRequest(
+            method=request.method,
+            raw_path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
+            query=request.scope.get("query_string", b"").decode("latin-1"),
+            headers={k.lower(): v for k, v in request.headers.items()},
+            body=body,
+        )
+        return signing.verify(signed, keys)
+
+    def registry_allows(self, request: Request) -> bool:
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() == "basic":
+            return self._basic_valid(value)
+        if scheme.lower() == "bearer":
+            return value in self._issued or _same(value, self._credentials.token)
+        return False
+
+    def issue_token(self, request: Request) -> str | None:
+        """A Bearer token for the OCI API, in exchange for valid Basic credentials."""
+        scheme, _, value = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "basic" or not self._basic_valid(value):
+            return None
+        token = secrets.token_urlsafe(32)
+        self._issued.add(token)
+        return token
+
+    def _basic_valid(self, value: str) -> bool:
+        try:
+            user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            return False
+        return _same(user, self._credentials.registry_username) and _same(
+            password, self._credentials.registry_password
+        )
+
+
+def _same(given: str, configured: str | None) -> bool:
+    return configured is not None and hmac.compare_digest(given.encode(), configured.encode())

@@ -1,0 +1,235 @@
+"""The OCI distribution subset an image push and pull needs (`/v2/<namespace>/<repository>/...`).
+
+The first path segment is the SWR namespace, the rest the repository (which may hold `/`).
+A push creates the repository when the namespace exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Awaitable, Callable
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from conformance import names
+from conformance.reference import responses as r
+from conformance.reference.state import State
+
+_UPLOADS = re.compile(r"^/v2/(?P<name>.+)/blobs/uploads/(?P<upload>[^/]*)$")
+_BLOB = re.compile(r"^/v2/(?P<name>.+)/blobs/(?P<digest>sha256:[a-f0-9]{64})$")
+_MANIFEST = re.compile(r"^/v2/(?P<name>.+)/manifests/(?P<reference>[^/]+)$")
+_TAGS = re.compile(r"^/v2/(?P<name>.+)/tags/list$")
+_TAG = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
+_DIGEST = re.compile(r"^sha256:[a-f0-9]{64}$")
+
+
+def _challenge(request: Request, state: State) -> dict[str, str]:
+    if state.config.registry_challenge == "bearer":
+        realm = f"{request.base_url}v2/token".replace("//v2", "/v2")
+        return {"WWW-Authenticate": f'Bearer realm="{realm}",service="swr-reference"'}
+    return {"WWW-Authenticate": 'Basic realm="swr-reference"'}
+
+
+def _unauthorized(request: Request, state: State) -> Response:
+    return r.oci_error(401, "UNAUTHORIZED", "authentication required", _challenge(request, state))
+
+
+async def version_check(request: Request) -> Response:
+    state: State = request.app.state.reference
+    if not state.auth.registry_allows(request):
+        return _unauthorized(request, state)
+    return r.json_ok({})
+
+
+async def token(request: Request) -> Response:
+    """The Bearer token service named by the `bearer` challenge."""
+    state: State = request.app.state.reference
+    issued = state.auth.issue_token(request)
+    if issued is None:
+        return r.oci_error(401, "UNAUTHORIZED", "valid Basic credentials required", _challenge(request, state))
+    return r.json_ok({"token": issued, "access_token": issued, "expires_in": 3600})
+
+
+Handler = Callable[[Request, State, str, str, dict[str, str]], Awaitable[Response]]
+
+
+async def dispatch(request: Request) -> Response:
+    state: State = request.app.state.reference
+    if not state.auth.registry_allows(request):
+        return _unauthorized(request, state)
+    if state.fault_requested(request):
+        return r.oci_error(500, "UNKNOWN", "internal error (injected fault)")
+    for pattern, handlers in _ROUTES:
+        match = pattern.match(request.url.path)
+        if match is None:
+            continue
+        handler = handlers.get(request.method)
+        if handler is None:
+            return r.oci_error(405, "UNSUPPORTED", "method not allowed", {"Allow": ", ".join(sorted(handlers))})
+        parts = match.groupdict()
+        namespace, _, repository = parts.pop("name").partition("/")
+        if not names.is_valid(namespace, names.NameKind.NAMESPACE) or not names.is_valid(
+            repository, names.NameKind.REPOSITORY
+        ):
+            return r.oci_error(400, "NAME_INVALID", "invalid repository name")
+        return await handler(request, state, namespace, repository, parts)
+    return r.oci_error(404, "NOT_FOUND", f"no such endpoint: {request.url.path}")
+
+
+def _location(namespace: str, repository: str, rest: str) -> str:
+    return f"/v2/{namespace}/{repository}/{rest}"
+
+
+def _digest_of(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def _no_namespace(namespace: str) -> Response:
+    return r.oci_error(404, "NAME_UNKNOWN", f"namespace {namespace} does not exist")
+
+
+async def start_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    if parts["upload"]:
+        return r.oci_error(405, "UNSUPPORTED", "POST starts a new upload at .../blobs/uploads/")
+    if not state.store.ensure_repository(namespace, repository):
+        return _no_namespace(namespace)
+    digest = request.query_params.get("digest")
+    if digest is not None:  # monolithic upload in one POST
+        return _store_blob(state, namespace, repository, digest, await request.body())
+    upload_id = state.store.start_upload(namespace, repository)
+    return _upload_progress(namespace, repository, upload_id, 0)
+
+
+def _upload_progress(namespace: str, repository: str, upload_id: str, size: int, status: int = 202) -> Response:
+    headers = {
+        "Location": _location(namespace, repository, f"blobs/uploads/{upload_id}"),
+        "Range": f"0-{max(size - 1, 0)}",
+        "Docker-Upload-UUID": upload_id,
+    }
+    return Response(status_code=status, headers=headers)
+
+
+def _store_blob(state: State, namespace: str, repository: str, digest: str, data: bytes) -> Response:
+    if not _DIGEST.match(digest) or _digest_of(data) != digest:
+        return r.oci_error(400, "DIGEST_INVALID", "content does not match the given sha256 digest")
+    state.store.put_blob(namespace, repository, digest, data)
+    headers = {"Location": _location(namespace, repository, f"blobs/{digest}"), "Docker-Content-Digest": digest}
+    return Response(status_code=201, headers=headers)
+
+
+def _upload_unknown() -> Response:
+    return r.oci_error(404, "BLOB_UPLOAD_UNKNOWN", "no such upload")
+
+
+async def patch_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    size = state.store.append_upload(namespace, repository, parts["upload"], await request.body())
+    if size is None:
+        return _upload_unknown()
+    return _upload_progress(namespace, repository, parts["upload"], size)
+
+
+async def finish_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    digest = request.query_params.get("digest")
+    if digest is None:
+        return r.oci_error(400, "DIGEST_INVALID", "the closing PUT needs ?digest=")
+    upload_id = parts["upload"]
+    if state.store.append_upload(namespace, repository, upload_id, await request.body()) is None:
+        return _upload_unknown()
+    data = state.store.take_upload(namespace, repository, upload_id)
+    if data is None:
+        return _upload_unknown()
+    return _store_blob(state, namespace, repository, digest, data)
+
+
+async def upload_status(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    size = state.store.upload_size(namespace, repository, parts["upload"])
+    if size is None:
+        return _upload_unknown()
+    return _upload_progress(namespace, repository, parts["upload"], size, status=204)
+
+
+async def cancel_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    if state.store.take_upload(namespace, repository, parts["upload"]) is None:
+        return _upload_unknown()
+    return Response(status_code=204)
+
+
+async def get_blob(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    data = state.store.blob(namespace, repository, parts["digest"])
+    if data is None:
+        return r.oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry")
+    headers = {"Docker-Content-Digest": parts["digest"], "Content-Length": str(len(data))}
+    body = b"" if request.method == "HEAD" else data
+    return Response(body, headers=headers, media_type="application/octet-stream")
+
+
+def _references(manifest: object) -> tuple[list[str], list[str]]:
+    """(blob digests, child manifest digests) a manifest or index refers to."""
+    if not isinstance(manifest, dict):
+        return [], []
+    blobs = [d["digest"] for d in [manifest.get("config"), *manifest.get("layers", [])] if isinstance(d, dict)]
+    children = [d["digest"] for d in manifest.get("manifests", []) if isinstance(d, dict)]
+    return blobs, children
+
+
+async def put_manifest(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    reference, data = parts["reference"], await request.body()
+    digest = _digest_of(data)
+    is_digest = reference.startswith("sha256:")
+    if (is_digest and reference != digest) or (not is_digest and not _TAG.match(reference)):
+        return r.oci_error(400, "MANIFEST_INVALID", "reference is neither a valid tag nor the manifest's digest")
+    try:
+        blobs, children = _references(json.loads(data))
+    except ValueError:
+        return r.oci_error(400, "MANIFEST_INVALID", "manifest is not JSON")
+    missing = state.store.missing_blobs(namespace, repository, blobs)
+    missing += [c for c in children if state.store.manifest(namespace, repository, c) is None]
+    if missing:
+        return r.oci_error(400, "MANIFEST_BLOB_UNKNOWN", f"manifest references unknown content: {missing}")
+    if not state.store.ensure_repository(namespace, repository):
+        return _no_namespace(namespace)
+    media_type = request.headers.get("content-type", "application/vnd.oci.image.manifest.v1+json")
+    state.store.put_manifest(namespace, repository, None if is_digest else reference, digest, media_type, data)
+    headers = {"Location": _location(namespace, repository, f"manifests/{digest}"), "Docker-Content-Digest": digest}
+    return Response(status_code=201, headers=headers)
+
+
+async def get_manifest(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    found = state.store.manifest(namespace, repository, parts["reference"])
+    if found is None:
+        return r.oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+    data = bytes(found["data"])
+    headers = {"Docker-Content-Digest": found["digest"], "Content-Length": str(len(data))}
+    body = b"" if request.method == "HEAD" else data
+    return Response(body, headers=headers, media_type=found["media_type"])
+
+
+async def delete_manifest(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    reference = parts["reference"]
+    if reference.startswith("sha256:"):
+        deleted = state.store.delete_manifest(namespace, repository, reference)
+    else:
+        deleted = state.store.delete_tag(namespace, repository, reference)
+    if not deleted:
+        return r.oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
+    return Response(status_code=202)
+
+
+async def list_tags(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+    if state.store.repository(namespace, repository) is None:
+        return r.oci_error(404, "NAME_UNKNOWN", "repository unknown")
+    return r.json_ok({"name": f"{namespace}/{repository}", "tags": state.store.tag_names(namespace, repository)})
+
+
+_ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
+    (
+        _UPLOADS,
+        {"POST": start_upload, "PATCH": patch_upload, "PUT": finish_upload, "GET": upload_status, "DELETE": cancel_upload},
+    ),
+    (_BLOB, {"GET": get_blob, "HEAD": get_blob}),
+    (_MANIFEST, {"PUT": put_manifest, "GET": get_manifest, "HEAD": get_manifest, "DELETE": delete_manifest}),
+    (_TAGS, {"GET": list_tags}),
+]

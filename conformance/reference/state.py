@@ -1,0 +1,27 @@
+"""Everything a request handler of the reference registry needs, kept on `app.state.reference`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from starlette.requests import Request
+
+from conformance.profiles import Profile
+from conformance.reference.auth import Authenticator
+from conformance.reference.config import FAULT_HEADER, ReferenceConfig
+from conformance.reference.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class State:
+    config: ReferenceConfig
+    store: Store
+    auth: Authenticator
+
+    @property
+    def profile(self) -> Profile:
+        return self.config.profile
+
+    def fault_requested(self, request: Request) -> bool:
+        """A test hook: only with `--faults` does the fault header make an operation fail."""
+        return self.config.faults and FAULT_HEADER.lower() in request.headers

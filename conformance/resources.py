@@ -1,0 +1,17 @@
+"""Where the contract files live: `specs/` is shipped inside the package as `conformance/specs`."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+_IN_PACKAGE = Path(__file__).resolve().parent / "specs"
+_IN_SOURCE_TREE = Path(__file__).resolve().parent.parent / "specs"
+
+SPECS_DIR = _IN_PACKAGE if _IN_PACKAGE.is_dir() else _IN_SOURCE_TREE
+SPEC_FILE = SPECS_DIR / "swr-delete-repository.openapi.yaml"
+PROFILES_DIR = SPECS_DIR / "profiles"
+
+
+def spec_sha256() -> str:
+    return hashlib.sha256(SPEC_FILE.read_bytes()).hexdigest()
