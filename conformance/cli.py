@@ -22,14 +22,19 @@ def main() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--profile", default=DEFAULT_PROFILE, show_default=True, help="Expected statuses to implement.")
-@click.option("--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep state here (default: temporary).")
+@click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep state here (default: temporary)."
+)
 @click.option("--token", help="X-Auth-Token accepted on the manage API.")
 @click.option("--ak", help="Access key accepted for SDK-HMAC-SHA256 signatures.")
 @click.option("--sk", help="Secret key of --ak.")
 @click.option("--registry-username", help="Basic user name on the OCI registry API.")
 @click.option("--registry-password", help="Basic password on the OCI registry API.")
 @click.option(
-    "--registry-challenge", type=click.Choice(["basic", "bearer"]), default="basic", show_default=True,
+    "--registry-challenge",
+    type=click.Choice(["basic", "bearer"]),
+    default="basic",
+    show_default=True,
     help="Challenge the OCI API sends to unauthenticated clients.",
 )
 @click.option("--faults", is_flag=True, help="Enable fault injection (test hook).")
@@ -88,7 +93,8 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
         click.echo(f"    AK / SK       {c.ak} / {c.sk}")
         click.echo(f"    registry      {c.registry_username} / {c.registry_password}")
     else:
-        shown = [name for name, value in (("token", c.token), ("AK/SK", c.ak), ("registry", c.registry_username)) if value]
+        pairs = (("token", c.token), ("AK/SK", c.ak), ("registry", c.registry_username))
+        shown = [name for name, value in pairs if value]
         click.echo(f"  credentials: your own ({', '.join(shown)}; not shown)")
     if config.faults:
         click.echo("  faults     enabled: header X-Swr-Conformance-Fault makes an operation answer 500")

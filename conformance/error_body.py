@@ -25,7 +25,7 @@ class ErrorInfo:
 
 def parse_error_body(content_type: str | None, body: bytes) -> ErrorInfo | str:
     """The error information in a response, or a sentence saying why there is none."""
-    if not (content_type or "").split(";")[0].strip().lower() == "application/json":
+    if (content_type or "").split(";")[0].strip().lower() != "application/json":
         return f"Content-Type is {content_type!r}, not application/json"
     try:
         data = json.loads(body)

@@ -71,14 +71,10 @@ def violation(name: str, kind: NameKind) -> Violation | None:
     syntax = SYNTAX[kind]
     allowed = _LOWER + _DIGITS + syntax.separators
     if not 1 <= len(name) <= syntax.max_length:
-        return Violation(
-            NameRule.LENGTH, f"{kind} must be 1 to {syntax.max_length} characters, got {len(name)}"
-        )
+        return Violation(NameRule.LENGTH, f"{kind} must be 1 to {syntax.max_length} characters, got {len(name)}")
     bad = next((c for c in name if c not in allowed), None)
     if bad is not None:
-        return Violation(
-            NameRule.CHARACTER, f"{kind} may only contain [a-z0-9{syntax.separators}], got {bad!r}"
-        )
+        return Violation(NameRule.CHARACTER, f"{kind} may only contain [a-z0-9{syntax.separators}], got {bad!r}")
     if name[0] not in syntax.start_chars:
         first = "a lower-case letter" if kind is NameKind.NAMESPACE else "a lower-case letter or digit"
         return Violation(NameRule.START, f"{kind} must start with {first}, got {name[0]!r}")

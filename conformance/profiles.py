@@ -149,7 +149,7 @@ def _expectation(condition: str, raw: Any) -> Expectation:
     if not isinstance(documented, bool):
         raise ProfileError(f"{condition}: 'documented' must be true or false")
     try:
-        error_body = ErrorBody(raw.get("error_body"))
+        error_body = ErrorBody(str(raw.get("error_body")))
     except ValueError:
         choices = [e.value for e in ErrorBody]
         raise ProfileError(f"{condition}: 'error_body' must be one of {choices}") from None

@@ -89,9 +89,7 @@ class SdkHmacAuth(httpx.Auth):
         if self._project_id:
             request.headers["X-Project-Id"] = self._project_id
         headers = {k.lower(): v for k, v in request.headers.items()}
-        signed = sorted(
-            name for name in headers if "_" not in name and name not in {"authorization", "content-length"}
-        )
+        signed = sorted(name for name in headers if "_" not in name and name not in {"authorization", "content-length"})
         text = string_to_sign(
             request.method,
             request.url.raw_path.split(b"?", 1)[0].decode(),
@@ -102,8 +100,7 @@ class SdkHmacAuth(httpx.Auth):
             request.headers[DATE_HEADER],
         )
         request.headers["Authorization"] = (
-            f"{ALGORITHM} Access={self._ak}, SignedHeaders={';'.join(signed)}, "
-            f"Signature={signature(self._sk, text)}"
+            f"{ALGORITHM} Access={self._ak}, SignedHeaders={';'.join(signed)}, Signature={signature(self._sk, text)}"
         )
         yield request
 

@@ -58,9 +58,7 @@ class Authenticator:
             user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
         except (binascii.Error, UnicodeDecodeError):
             return False
-        return _same(user, self._credentials.registry_username) and _same(
-            password, self._credentials.registry_password
-        )
+        return _same(user, self._credentials.registry_username) and _same(password, self._credentials.registry_password)
 
 
 def _same(given: str, configured: str | None) -> bool:

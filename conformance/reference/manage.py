@@ -67,13 +67,13 @@ async def dispatch(request: Request) -> Response:
         status = state.profile.expect("delete.server-error").status
         return r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
     shape, handler = chosen
-    params = [segment for segment, part in zip(segments, shape) if part is None]
+    params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
     return await handler(Call(state, request, params, body))
 
 
 def _fits(shape: tuple[str | None, ...], segments: list[str]) -> bool:
     return len(shape) == len(segments) and all(
-        (part is None and seg != "") or part == seg for part, seg in zip(shape, segments)
+        (part is None and seg != "") or part == seg for part, seg in zip(shape, segments, strict=True)
     )
 
 
@@ -134,7 +134,7 @@ async def create_namespace(call: Call) -> Response:
     data = _json_body(call)
     name = data.get("namespace") if data else None
     if not isinstance(name, str):
-        return r.swr_error_response(400, r.INVALID_PARAMETER, "body must be {\"namespace\": \"<name>\"}")
+        return r.swr_error_response(400, r.INVALID_PARAMETER, 'body must be {"namespace": "<name>"}')
     if (invalid := _invalid_names(name)) is not None:
         return invalid
     if call.state.store.create_namespace(name) is Outcome.EXISTS:
@@ -186,7 +186,7 @@ async def create_repository(call: Call) -> Response:
         and isinstance(category, str)
         and isinstance(description, str)
     ):
-        message = "body must be {\"repository\": str, \"is_public\": bool, \"category\"?: str, \"description\"?: str}"
+        message = 'body must be {"repository": str, "is_public": bool, "category"?: str, "description"?: str}'
         return r.swr_error_response(400, r.INVALID_PARAMETER, message)
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid

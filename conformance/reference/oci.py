@@ -10,6 +10,7 @@ import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
+from typing import NamedTuple
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -53,7 +54,17 @@ async def token(request: Request) -> Response:
     return r.json_ok({"token": issued, "access_token": issued, "expires_in": 3600})
 
 
-Handler = Callable[[Request, State, str, str, dict[str, str]], Awaitable[Response]]
+class Op(NamedTuple):
+    """One OCI request, its path split into SWR namespace, repository and route parameters."""
+
+    request: Request
+    state: State
+    namespace: str
+    repository: str
+    parts: dict[str, str]
+
+
+Handler = Callable[[Op], Awaitable[Response]]
 
 
 async def dispatch(request: Request) -> Response:
@@ -75,7 +86,7 @@ async def dispatch(request: Request) -> Response:
             repository, names.NameKind.REPOSITORY
         ):
             return r.oci_error(400, "NAME_INVALID", "invalid repository name")
-        return await handler(request, state, namespace, repository, parts)
+        return await handler(Op(request, state, namespace, repository, parts))
     return r.oci_error(404, "NOT_FOUND", f"no such endpoint: {request.url.path}")
 
 
@@ -91,7 +102,8 @@ def _no_namespace(namespace: str) -> Response:
     return r.oci_error(404, "NAME_UNKNOWN", f"namespace {namespace} does not exist")
 
 
-async def start_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def start_upload(op: Op) -> Response:
+    request, state, namespace, repository, parts = op
     if parts["upload"]:
         return r.oci_error(405, "UNSUPPORTED", "POST starts a new upload at .../blobs/uploads/")
     if not state.store.ensure_repository(namespace, repository):
@@ -124,14 +136,16 @@ def _upload_unknown() -> Response:
     return r.oci_error(404, "BLOB_UPLOAD_UNKNOWN", "no such upload")
 
 
-async def patch_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def patch_upload(op: Op) -> Response:
+    request, state, namespace, repository, parts = op
     size = state.store.append_upload(namespace, repository, parts["upload"], await request.body())
     if size is None:
         return _upload_unknown()
     return _upload_progress(namespace, repository, parts["upload"], size)
 
 
-async def finish_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def finish_upload(op: Op) -> Response:
+    request, state, namespace, repository, parts = op
     digest = request.query_params.get("digest")
     if digest is None:
         return r.oci_error(400, "DIGEST_INVALID", "the closing PUT needs ?digest=")
@@ -144,20 +158,23 @@ async def finish_upload(request: Request, state: State, namespace: str, reposito
     return _store_blob(state, namespace, repository, digest, data)
 
 
-async def upload_status(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def upload_status(op: Op) -> Response:
+    state, namespace, repository, parts = op.state, op.namespace, op.repository, op.parts
     size = state.store.upload_size(namespace, repository, parts["upload"])
     if size is None:
         return _upload_unknown()
     return _upload_progress(namespace, repository, parts["upload"], size, status=204)
 
 
-async def cancel_upload(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def cancel_upload(op: Op) -> Response:
+    state, namespace, repository, parts = op.state, op.namespace, op.repository, op.parts
     if state.store.take_upload(namespace, repository, parts["upload"]) is None:
         return _upload_unknown()
     return Response(status_code=204)
 
 
-async def get_blob(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def get_blob(op: Op) -> Response:
+    request, state, namespace, repository, parts = op
     data = state.store.blob(namespace, repository, parts["digest"])
     if data is None:
         return r.oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry")
@@ -175,7 +192,8 @@ def _references(manifest: object) -> tuple[list[str], list[str]]:
     return blobs, children
 
 
-async def put_manifest(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def put_manifest(op: Op) -> Response:
+    request, state, namespace, repository, parts = op
     reference, data = parts["reference"], await request.body()
     digest = _digest_of(data)
     is_digest = reference.startswith("sha256:")
@@ -197,7 +215,8 @@ async def put_manifest(request: Request, state: State, namespace: str, repositor
     return Response(status_code=201, headers=headers)
 
 
-async def get_manifest(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def get_manifest(op: Op) -> Response:
+    request, state, namespace, repository, parts = op
     found = state.store.manifest(namespace, repository, parts["reference"])
     if found is None:
         return r.oci_error(404, "MANIFEST_UNKNOWN", "manifest unknown")
@@ -207,7 +226,8 @@ async def get_manifest(request: Request, state: State, namespace: str, repositor
     return Response(body, headers=headers, media_type=found["media_type"])
 
 
-async def delete_manifest(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def delete_manifest(op: Op) -> Response:
+    state, namespace, repository, parts = op.state, op.namespace, op.repository, op.parts
     reference = parts["reference"]
     if reference.startswith("sha256:"):
         deleted = state.store.delete_manifest(namespace, repository, reference)
@@ -218,7 +238,8 @@ async def delete_manifest(request: Request, state: State, namespace: str, reposi
     return Response(status_code=202)
 
 
-async def list_tags(request: Request, state: State, namespace: str, repository: str, parts: dict[str, str]) -> Response:
+async def list_tags(op: Op) -> Response:
+    state, namespace, repository = op.state, op.namespace, op.repository
     if state.store.repository(namespace, repository) is None:
         return r.oci_error(404, "NAME_UNKNOWN", "repository unknown")
     return r.json_ok({"name": f"{namespace}/{repository}", "tags": state.store.tag_names(namespace, repository)})
@@ -227,7 +248,13 @@ async def list_tags(request: Request, state: State, namespace: str, repository: 
 _ROUTES: list[tuple[re.Pattern[str], dict[str, Handler]]] = [
     (
         _UPLOADS,
-        {"POST": start_upload, "PATCH": patch_upload, "PUT": finish_upload, "GET": upload_status, "DELETE": cancel_upload},
+        {
+            "POST": start_upload,
+            "PATCH": patch_upload,
+            "PUT": finish_upload,
+            "GET": upload_status,
+            "DELETE": cancel_upload,
+        },
     ),
     (_BLOB, {"GET": get_blob, "HEAD": get_blob}),
     (_MANIFEST, {"PUT": put_manifest, "GET": get_manifest, "HEAD": get_manifest, "DELETE": delete_manifest}),

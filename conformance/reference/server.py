@@ -34,7 +34,9 @@ class ReferenceServer:
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.bind((host, port))
         bound_host, bound_port = self._socket.getsockname()[:2]
-        self.url = f"http://[{bound_host}]:{bound_port}" if family == socket.AF_INET6 else f"http://{bound_host}:{bound_port}"
+        self.url = (
+            f"http://[{bound_host}]:{bound_port}" if family == socket.AF_INET6 else f"http://{bound_host}:{bound_port}"
+        )
         app = create_app(config, self.store)
         self._server = uvicorn.Server(uvicorn.Config(app, log_level=log_level, access_log=False, lifespan="off"))
         self._thread: threading.Thread | None = None

@@ -105,9 +105,7 @@ class Store:
 
     # -- repositories -------------------------------------------------------------------------
 
-    def create_repository(
-        self, namespace: str, name: str, is_public: bool, category: str, description: str
-    ) -> Outcome:
+    def create_repository(self, namespace: str, name: str, is_public: bool, category: str, description: str) -> Outcome:
         with self._tx() as db:
             if _namespace(db, namespace) is None:
                 return Outcome.NO_NAMESPACE
