@@ -1,0 +1,1 @@
+"""Creating the state checks need: namespaces, repositories, images; and removing it again."""

@@ -1,0 +1,97 @@
+"""The OpenAPI description: valid, loadable by schemathesis, and in step with the naming rules and profiles."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import schemathesis
+import yaml
+from hypothesis import given
+from hypothesis import strategies as st
+from openapi_spec_validator import validate
+
+from conformance.names import NAMESPACE, REPOSITORY, NameKind, is_valid, repository_from_path
+from conformance.profiles import CONDITIONS
+from conformance.resources import SPEC_FILE
+
+
+def _spec() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(SPEC_FILE.read_text(encoding="utf-8"))
+    return data
+
+
+def _delete() -> dict[str, Any]:
+    op: dict[str, Any] = _spec()["paths"]["/v2/manage/namespaces/{namespace}/repos/{repository}"]["delete"]
+    return op
+
+
+def test_spec_validates() -> None:
+    validate(_spec())
+
+
+def test_spec_loads_in_schemathesis() -> None:
+    schema = schemathesis.openapi.from_path(SPEC_FILE)
+    ops = {(o.ok().method.upper(), o.ok().path) for o in schema.get_all_operations()}
+    assert ("DELETE", "/v2/manage/namespaces/{namespace}/repos/{repository}") in ops
+    assert len(ops) == 8
+
+
+def test_only_the_delete_operation_is_under_test() -> None:
+    roles = {
+        op["operationId"]: op["x-swr-role"]
+        for item in _spec()["paths"].values()
+        for method, op in item.items()
+        if method != "parameters"
+    }
+    assert [name for name, role in roles.items() if role == "under-test"] == ["deleteRepository"]
+    assert set(roles.values()) == {"under-test", "setup"}
+
+
+def test_delete_documents_every_status_of_both_document_versions() -> None:
+    assert set(_delete()["responses"]) == {"204", "400", "401", "404", "406", "500"}
+    assert "content" not in _delete()["responses"]["204"]
+    assert "requestBody" not in _delete()
+
+
+def test_every_condition_is_tied_to_a_documented_response() -> None:
+    tied = [c for r in _delete()["responses"].values() for c in r["x-swr-conditions"]]
+    assert sorted(tied) == sorted(CONDITIONS)
+
+
+def test_response_descriptions_quote_the_document() -> None:
+    responses = _delete()["responses"]
+    assert "成功删除镜像仓库的概要信息。" in responses["204"]["description"]
+    assert "仓库中还有镜像，不允许删除仓库" in responses["406"]["description"]
+    assert "repository不存在。" in responses["404"]["description"]
+
+
+def test_path_parameters_use_the_naming_rules() -> None:
+    params = _spec()["components"]["parameters"]
+    for param, syntax in ((params["Namespace"], NAMESPACE), (params["Repository"], REPOSITORY)):
+        assert param["schema"] == {
+            "type": "string",
+            "minLength": 1,
+            "maxLength": syntax.max_length,
+            "pattern": syntax.path_pattern,
+        }
+
+
+def _spec_accepts(value: str, syntax: Any) -> bool:
+    return 1 <= len(value) <= syntax.max_length and re.fullmatch(syntax.path_pattern, value) is not None
+
+
+_ALPHABET = "ab1._-/$A"
+
+
+@given(st.text(alphabet=_ALPHABET, max_size=12))
+def test_namespace_pattern_agrees_with_the_rules(value: str) -> None:
+    assert _spec_accepts(value, NAMESPACE) == is_valid(value, NameKind.NAMESPACE)
+
+
+@given(st.text(alphabet=_ALPHABET, max_size=12))
+def test_repository_pattern_agrees_with_the_rules_with_dollar_for_slash(value: str) -> None:
+    if "/" in value:  # the path form carries `$`, never a raw `/`
+        assert not _spec_accepts(value, REPOSITORY)
+        return
+    assert _spec_accepts(value, REPOSITORY) == is_valid(repository_from_path(value), NameKind.REPOSITORY)
