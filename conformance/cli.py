@@ -78,6 +78,8 @@ def serve(
     _banner(server.url, config, server.data_dir, development=not given.given)
     try:
         server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises Ctrl-C after a graceful shutdown
+        click.echo("stopped")
     finally:
         server.close()
 

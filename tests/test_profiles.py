@@ -59,14 +59,14 @@ def test_unknown_condition_id_is_rejected_with_the_known_ones(tmp_path: Path) ->
 
 def test_missing_condition_is_rejected(tmp_path: Path) -> None:
     path = _write(tmp_path, lambda d: d["conditions"].pop("delete.server-error"))
-    with pytest.raises(ProfileError, match="delete.server-error"):
+    with pytest.raises(ProfileError, match=r"delete\.server-error"):
         load_profile(path)
 
 
 @pytest.mark.parametrize("bad", [[], [99], [600], "204", [True], None])
 def test_bad_status_is_rejected(tmp_path: Path, bad: object) -> None:
     path = _write(tmp_path, lambda d: d["conditions"]["delete.empty-repository"].update(status=bad))
-    with pytest.raises(ProfileError, match="delete.empty-repository: 'status'"):
+    with pytest.raises(ProfileError, match=r"delete\.empty-repository: 'status'"):
         load_profile(path)
 
 

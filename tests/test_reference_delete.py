@@ -99,9 +99,7 @@ def test_repository_with_images_is_406_and_keeps_them(
     assert manage.delete(repo_path(namespace, "app")).status_code == 204
 
 
-def test_injected_fault_is_500_with_error_information_and_touches_nothing(
-    manage: httpx.Client, namespace: str
-) -> None:
+def test_injected_fault_is_500_with_error_information_and_touches_nothing(manage: httpx.Client, namespace: str) -> None:
     create_repository(manage, namespace, "app")
     response = manage.delete(repo_path(namespace, "app"), headers={FAULT_HEADER: "1"})
     assert response.status_code == 500 and _error(response).code == "SVCSTG.SWR.5000005"

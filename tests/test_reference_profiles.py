@@ -21,9 +21,7 @@ from tests.conftest import create_repository, repo_path
 def test_current_profile_deletes_a_repository_with_its_images() -> None:
     with ReferenceServer(ReferenceConfig(profile=load_profile("swr-2025"))) as server:
         manage = httpx.Client(base_url=server.url, headers={"X-Auth-Token": DEV_TOKEN})
-        registry = httpx.Client(
-            base_url=server.url, auth=RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD)
-        )
+        registry = httpx.Client(base_url=server.url, auth=RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD))
         assert manage.post("/v2/manage/namespaces", json={"namespace": "ns"}).status_code == 201
         digest = push_image(registry, "ns/app", "v1", build_image("x"))
         create_repository(manage, "ns", "keep")

@@ -60,5 +60,7 @@ def test_tags_and_deleting_the_last_one_empties_the_repository(
 
 def test_unknown_route_and_method(manage: httpx.Client, namespace: str) -> None:
     assert manage.get("/v2/manage/whatever").status_code == 404
+    unroutable = manage.get(f"/v2/manage/namespaces/{namespace}%0Ax")  # no route matches a decoded newline
+    assert unroutable.status_code == 404 and unroutable.json()["error_code"] == "APIGW.0101"
     response = manage.put(f"/v2/manage/namespaces/{namespace}")
     assert response.status_code == 405 and set(response.headers["allow"].split(", ")) == {"GET", "DELETE"}

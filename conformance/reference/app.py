@@ -49,6 +49,11 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return r.swr_error_response(500, r.INTERNAL_ERROR, f"internal error: {type(exc).__name__}")
 
 
+async def _no_route(request: Request, exc: Exception) -> Response:
+    """Paths no route matches (e.g. a decoded newline in a segment): the gateway's 404, as JSON."""
+    return r.swr_error_response(404, r.ROUTE_NOT_FOUND, "no such operation")
+
+
 def create_app(config: ReferenceConfig, store: Store) -> ASGIApp:
     app = Starlette(
         routes=[
@@ -57,7 +62,7 @@ def create_app(config: ReferenceConfig, store: Store) -> ASGIApp:
             Route("/v2/token", oci.token, methods=["GET"]),
             Route("/v2/{rest:path}", oci.dispatch, methods=_ALL_METHODS),
         ],
-        exception_handlers={Exception: _internal_error},
+        exception_handlers={404: _no_route, Exception: _internal_error},
     )
     app.state.reference = State(config=config, store=store, auth=Authenticator(config.credentials))
     # Outermost, so that even the 500 of an unexpected exception carries a request id.

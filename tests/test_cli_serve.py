@@ -1,0 +1,74 @@
+"""`swr-conformance serve` as a user runs it: a real process on a loopback port."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+from conformance.reference.config import DEV_TOKEN
+from tests.conftest import create_repository, repo_path
+
+CLI = [sys.executable, "-m", "conformance"]
+
+
+@contextmanager
+def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
+    """Start `serve --port 0 ARGS`; yield its URL and the banner lines; stop it with Ctrl-C."""
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
+    assert process.stdout is not None
+    banner = [process.stdout.readline() for _ in range(3)]
+    match = re.search(r"on (http://\S+)", banner[0])
+    assert match, banner
+    try:
+        while not banner[-1].startswith("INFO:") and process.poll() is None:
+            banner.append(process.stdout.readline())
+        yield match.group(1), banner
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=10) == 0
+
+
+def test_state_survives_a_restart_with_data_dir(tmp_path: Path) -> None:
+    headers = {"X-Auth-Token": DEV_TOKEN}
+    with serving("--data-dir", str(tmp_path)) as (url, _):
+        manage = httpx.Client(base_url=url, headers=headers)
+        assert manage.post("/v2/manage/namespaces", json={"namespace": "kept"}).status_code == 201
+        create_repository(manage, "kept", "app")
+    with serving("--data-dir", str(tmp_path)) as (url, _):
+        manage = httpx.Client(base_url=url, headers=headers)
+        assert manage.get(repo_path("kept", "app")).status_code == 200
+        assert manage.delete(repo_path("kept", "app")).status_code == 204
+
+
+def test_development_credentials_are_printed_and_own_ones_replace_them() -> None:
+    with serving() as (url, banner):
+        assert any(DEV_TOKEN in line for line in banner)
+        assert httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": DEV_TOKEN}).status_code == 200
+    with serving("--token", "my-own-secret", "--profile", "swr-2025") as (url, banner):
+        text = "".join(banner)
+        assert "my-own-secret" not in text and DEV_TOKEN not in text and "swr-2025" in text
+        assert httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": DEV_TOKEN}).status_code == 401
+        assert httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": "my-own-secret"}).status_code == 200
+        # No registry credentials were given: only the token opens the OCI API.
+        assert httpx.get(url + "/v2/", auth=("swr-dev", "swr-dev-password")).status_code == 401
+
+
+def test_bad_options_exit_2_with_a_message() -> None:
+    for args, message in (
+        (["--ak", "AK"], "--ak and --sk go together"),
+        (["--profile", "swr-1999"], "unknown profile 'swr-1999'"),
+        (["--latency-ms", "-1"], "--latency-ms"),
+    ):
+        result = subprocess.run([*CLI, "serve", *args], capture_output=True, text=True, timeout=30)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
