@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import click
+import pytest
 
 from conformance import __version__
+from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
 from conformance.reference.config import Credentials, ReferenceConfig
 from conformance.reference.server import ReferenceServer
+from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
+from conformance.settings import DEFAULT_CONFIG_FILE, SettingsError, resolve
 
 
 @click.group()
@@ -102,3 +108,76 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
         click.echo("  faults     enabled: header X-Swr-Conformance-Fault makes an operation answer 500")
     if config.latency_ms:
         click.echo(f"  latency    {config.latency_ms} ms per request")
+
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--endpoint", help="Manage API base URL [SWR_ENDPOINT]; none: the embedded reference registry.")
+@click.option("--registry", help="OCI registry base URL [SWR_REGISTRY]; default: the endpoint.")
+@click.option("--token", help="IAM token sent as X-Auth-Token [SWR_TOKEN].")
+@click.option("--ak", help="Access key for SDK-HMAC-SHA256 signing [SWR_AK].")
+@click.option("--sk", help="Secret key of --ak [SWR_SK].")
+@click.option("--project-id", help="X-Project-Id sent with signed requests [SWR_PROJECT_ID].")
+@click.option("--registry-username", help="Registry (docker login) user [SWR_REGISTRY_USERNAME].")
+@click.option("--registry-password", help="Registry password [SWR_REGISTRY_PASSWORD].")
+@click.option("--profile", help=f"Expected statuses: {', '.join(available_profiles())} [SWR_PROFILE].")
+@click.option("--namespace", help="Work inside this existing namespace [SWR_NAMESPACE]; default: a fresh one.")
+@click.option("--target-version", help="Label of the target's version in the reports [SWR_TARGET_VERSION].")
+@click.option("--output", help="Where reports go [SWR_OUTPUT] (default: reports).")
+@click.option(
+    "--fault-injection/--no-fault-injection",
+    default=None,
+    help="The target answers 500 to the X-Swr-Conformance-Fault header [SWR_FAULT_INJECTION].",
+)
+@click.option("--timeout", type=float, help="Seconds per HTTP request [SWR_TIMEOUT] (default: 30).")
+@click.option(
+    "--config",
+    "config_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help=f"TOML settings file [SWR_CONFIG] (default: ./{DEFAULT_CONFIG_FILE} if present).",
+)
+@click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
+@click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
+def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, ...], **given: object) -> None:
+    """Run the conformance suite. Exit: 0 conformant, 1 non-conformant, 2 usage, 3 broken target."""
+    config_file = config_file or _env_path("SWR_CONFIG") or _default_config()
+    if config_file is not None and not config_file.is_file():
+        raise click.UsageError(f"config file {config_file} does not exist")
+    try:
+        settings = resolve(given, os.environ, config_file)
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+    out = settings.output_dir
+    args = [
+        str(SUITE_DIR),
+        "-c", os.devnull,  # the suite's behaviour does not depend on the caller's pytest configuration
+        "--rootdir", str(SUITE_DIR),
+        "-p", "no:cacheprovider",
+        "-q", "--no-header", "--tb=no", "-rN",
+        "-W", "ignore::pytest.PytestAssertRewriteWarning",
+        f"--junitxml={out / 'junit.xml'}",
+        "-o", "junit_suite_name=swr-conformance",
+        f"--alluredir={out / 'allure-results'}", "--clean-alluredir",
+        *(["-k", keyword] if keyword else []),
+        *pytest_args,
+    ]  # fmt: skip
+    plugin = SuitePlugin(settings, quiet_letters=True)
+    code = pytest.main(args, plugins=[plugin])
+    if plugin.setup_error:
+        sys.exit(EXIT_BROKEN)
+    if plugin.summary is not None and plugin.summary["total"]:
+        sys.exit(exit_status(plugin.summary))
+    if code == EXIT_USAGE or code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        click.echo("swr-conformance: no check ran (bad pytest arguments, or -k matched nothing)", err=True)
+        sys.exit(EXIT_USAGE)
+    click.echo(f"swr-conformance: the run ended abnormally (pytest exit code {int(code)})", err=True)
+    sys.exit(EXIT_BROKEN)
+
+
+def _env_path(name: str) -> Path | None:
+    value = os.environ.get(name)
+    return Path(value) if value else None
+
+
+def _default_config() -> Path | None:
+    path = Path(DEFAULT_CONFIG_FILE)
+    return path if path.is_file() else None

@@ -101,3 +101,30 @@ def repository_to_path(repository: str) -> str:
 def repository_from_path(segment: str) -> str:
     """The inverse of `repository_to_path` (a decoded path segment; `%2F` arrives as `/`)."""
     return segment.replace("$", "/")
+
+
+#: Ways to break the naming rules, as the 400 checks name them.
+INVALID_CASES = (
+    "upper-case",
+    "illegal-character",
+    "leading-separator",
+    "trailing-separator",
+    "adjacent-separators",
+    "triple-underscore",
+    "too-long",
+)
+
+
+def invalid_variant(valid: str, kind: NameKind, case: str) -> str:
+    """A name that breaks one rule and otherwise stays close to `valid` (its "twin")."""
+    head, tail = valid[:1], valid[1:]
+    variants = {
+        "upper-case": head.upper() + tail if head.isalpha() else "A" + valid,
+        "illegal-character": head + "@" + tail,
+        "leading-separator": "-" + valid,
+        "trailing-separator": valid + "-",
+        "adjacent-separators": head + ".-" + tail,
+        "triple-underscore": head + "___" + tail,
+        "too-long": valid + "x" * max(SYNTAX[kind].max_length + 1 - len(valid), 0),
+    }
+    return variants[case]

@@ -1,0 +1,126 @@
+"""What a check works with (the `swr` fixture): its state, the request under test, its verdicts."""
+
+from __future__ import annotations
+
+from typing import NoReturn
+
+import pytest
+
+from conformance import allure_labels
+from conformance.checks import Check
+from conformance.client import SwrClient
+from conformance.error_body import ErrorInfo, parse_error_body
+from conformance.outcomes import NonConformance
+from conformance.profiles import ErrorBody, Expectation, Profile
+from conformance.provisioning.image import Image
+from conformance.provisioning.run_state import RunState
+from conformance.transcript import Exchange
+
+
+class CheckContext:
+    def __init__(self, check: Check, run: RunState, profile: Profile, fault_injection: bool) -> None:
+        self.check = check
+        self.run = run
+        self.profile = profile
+        self.fault_injection = fault_injection
+        self.subject: Exchange | None = None  # the DELETE under test whose status is reported
+        self.notes: list[str] = []
+        self._first = len(run.client.transcript)
+
+    # -- state -----------------------------------------------------------------------------------
+
+    @property
+    def client(self) -> SwrClient:
+        return self.run.client
+
+    @property
+    def namespace(self) -> str:
+        return self.run.namespace
+
+    def unique(self, stem: str = "app") -> str:
+        return self.run.unique(stem)
+
+    def new_repository(self, stem: str = "app", namespace: str | None = None) -> str:
+        name = self.unique(stem)
+        self.client.create_repository(namespace or self.namespace, name)
+        return name
+
+    def other_namespace(self) -> str:
+        """A second namespace of the run's (checks using it declare `@requires(second_namespace)`)."""
+        return self.run.other_namespace()
+
+    def absent_namespace(self) -> str:
+        return self.run.absent_namespace()
+
+    def push_image(self, repository: str, tag: str, namespace: str | None = None) -> Image:
+        if not self.client.can_push:
+            pytest.skip("needs registry credentials to push an image (--registry-username/--registry-password)")
+        return self.client.push_image(namespace or self.namespace, repository, tag)
+
+    def exchanges(self) -> list[Exchange]:
+        return self.client.transcript[self._first :]
+
+    # -- the request under test and verdicts --------------------------------------------------------
+
+    def expectation(self, condition: str | None = None) -> Expectation:
+        return self.profile.expect(condition or self.check.condition)
+
+    def delete(
+        self,
+        namespace: str,
+        repository: str,
+        *,
+        credentials: str = "configured",
+        headers: dict[str, str] | None = None,
+        subject: bool = True,
+    ) -> Exchange:
+        """Send the DELETE under test. The first with `subject` is the one the check reports."""
+        exchange = self.client.delete_repository(namespace, repository, credentials=credentials, headers=headers)
+        if subject and self.subject is None:
+            self.subject = exchange
+        return exchange
+
+    def expect_status(self, exchange: Exchange, condition: str | None = None) -> None:
+        """The status the profile states for the condition, exactly."""
+        expected = self.expectation(condition)
+        if exchange.status not in expected.statuses:
+            self.fail(f"expected {_statuses(expected)}, observed {exchange.status}", exchange, expected)
+
+    def expect(self, holds: bool, message: str, exchange: Exchange | None = None) -> None:
+        if not holds:
+            self.fail(message, exchange or self.subject)
+
+    def expect_error_information(self, exchange: Exchange, condition: str | None = None) -> None:
+        """SWR error information in the body: failing where the profile requires it, else a note."""
+        expected = self.expectation(condition)
+        found = parse_error_body(
+            exchange.response.headers.get("content-type") if exchange.response else None,
+            exchange.response.content if exchange.response else b"",
+        )
+        if isinstance(found, ErrorInfo) or expected.error_body is ErrorBody.NONE:
+            return
+        message = f"{exchange.status} without SWR error information: {found}"
+        if expected.error_body is ErrorBody.REQUIRED:
+            self.fail(message, exchange, expected)
+        self.notes.append(f"recommendation: {message}")
+
+    def fail(self, message: str, exchange: Exchange | None, expected: Expectation | None = None) -> NoReturn:
+        expected = expected or self.expectation()
+        lines = [f"{expected.condition}: {message}"]
+        lines.append(f"  document {self.profile.document.id} ({self.profile.id}): {expected.quote}")
+        lines.append(f"  ({expected.translation})")
+        if exchange is not None:
+            lines.append(f"  response: {exchange.status} {exchange.body_text()[:500]}")
+            lines.append(f"  reproduce: {exchange.curl()}")
+            allure_labels.attach_exchange(exchange)
+        raise NonConformance("\n".join(lines), exchange)
+
+
+def error_information(exchange: Exchange) -> ErrorInfo | str:
+    if exchange.response is None:
+        return "no response"
+    return parse_error_body(exchange.response.headers.get("content-type"), exchange.response.content)
+
+
+def _statuses(expected: Expectation) -> str:
+    return " or ".join(str(s) for s in expected.statuses)

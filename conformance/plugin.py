@@ -1,0 +1,286 @@
+"""The pytest plugin that runs the conformance suite (`conformance/suite/`).
+
+`swr-conformance run` drives it; `pytest --pyargs conformance.suite [--swr-endpoint URL ...]` runs
+it too (credentials from SWR_TOKEN / SWR_AK + SWR_SK). Lifecycle lives in fixtures: `swr_run`
+(session: target, client, run namespace, cleanup) and `swr` (one check).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Generator, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import __version__, allure_labels, results
+from conformance.checks import MARKER, check_of, preconditions_of
+from conformance.client import Ledger, SwrClient
+from conformance.context import CheckContext, error_information
+from conformance.error_body import ErrorInfo
+from conformance.outcomes import Broken, Outcome
+from conformance.profiles import Profile, load_profile
+from conformance.provisioning.run_state import RunState, new_run_token
+from conformance.reference.config import (
+    DEV_REGISTRY_PASSWORD,
+    DEV_REGISTRY_USERNAME,
+    DEV_TOKEN,
+    ReferenceConfig,
+)
+from conformance.reference.server import ReferenceServer
+from conformance.report import final_table
+from conformance.resources import SPEC_FILE, spec_sha256
+from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, resolve
+from conformance.transcript import Redactor
+
+PLUGIN_NAME = "swr-suite"
+SUITE_DIR = Path(__file__).resolve().parent / "suite"
+_CONTEXT = pytest.StashKey[CheckContext]()
+_OPTIONS = ("endpoint", "registry", "profile", "namespace", "target_version", "output", "config")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("swr-conformance", "SWR conformance suite (credentials: SWR_TOKEN or SWR_AK/SWR_SK)")
+    for name in _OPTIONS:
+        group.addoption(f"--swr-{name.replace('_', '-')}", dest=f"swr_{name}", default=None, metavar="VALUE")
+    group.addoption("--swr-fault-injection", dest="swr_fault_injection", action="store_true", default=None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", f"{MARKER}(id): a conformance check with a stable id")
+    if not any(isinstance(p, SuitePlugin) for p in config.pluginmanager.get_plugins()):
+        config.pluginmanager.register(SuitePlugin(None), PLUGIN_NAME)
+
+
+@pytest.fixture(scope="session")
+def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
+    """The target (embedded reference registry unless an endpoint is given) and the run's state."""
+    suite = _suite(request.config)
+    try:
+        settings = suite.settings or settings_from_pytest(request.config)
+    except SettingsError as exc:
+        pytest.exit(f"swr-conformance: {exc}", returncode=results.EXIT_USAGE)
+    profile = suite.profile = load_profile(settings.profile)
+    embedded = settings.embedded
+    with _target(settings, profile) as settings:
+        redactor = Redactor()
+        redactor.add(settings.token, settings.sk, settings.registry_password)
+        client = SwrClient(
+            settings.endpoint or "",
+            settings.registry or settings.endpoint or "",
+            settings.credentials,
+            Ledger(new_run_token()),
+            redactor,
+            settings.timeout,
+        )
+        run = RunState(client, settings.namespace)
+        suite.run_info = _run_info(settings, profile, run, embedded)
+        suite.settings = settings
+        try:
+            _preflight(client)
+            run.start()
+        except Broken as exc:
+            suite.setup_error = f"target is broken, no check ran: {exc}"
+            suite.leftovers = run.cleanup()
+            client.close()
+            pytest.exit(f"swr-conformance: {suite.setup_error}", returncode=results.EXIT_BROKEN)
+        try:
+            yield run
+        finally:
+            suite.leftovers = run.cleanup()
+            client.close()
+
+
+@pytest.fixture
+def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckContext]:
+    """One check's context; afterwards, any 500 it saw must carry error information."""
+    suite = _suite(request.config)
+    check = check_of(request.node)
+    assert check is not None, "the swr fixture serves functions decorated with @check"
+    assert suite.settings is not None and suite.profile is not None
+    profile = suite.profile
+    ctx = CheckContext(check, swr_run, profile, suite.settings.fault_injection)
+    request.node.stash[_CONTEXT] = ctx
+    allure_labels.label_check(check, profile)
+    for precondition in preconditions_of(request.node):
+        if (reason := precondition(ctx)) is not None:
+            pytest.skip(reason)
+    yield ctx
+    for exchange in ctx.exchanges():
+        if (exchange.status or 0) >= 500 and not isinstance(error_information(exchange), ErrorInfo):
+            ctx.fail("a 500 answered without error information", exchange, profile.expect("delete.server-error"))
+
+
+def _suite(config: pytest.Config) -> SuitePlugin:
+    return next(p for p in config.pluginmanager.get_plugins() if isinstance(p, SuitePlugin))
+
+
+def settings_from_pytest(config: pytest.Config) -> Settings:
+    given = {name: config.getoption(f"swr_{name}") for name in (*_OPTIONS, "fault_injection")}
+    config_file = given.pop("config") or (DEFAULT_CONFIG_FILE if Path(DEFAULT_CONFIG_FILE).is_file() else None)
+    return resolve(given, os.environ, Path(config_file) if config_file else None)
+
+
+class SuitePlugin:
+    """Collects one result per check, reports progress and the final table, writes results.json."""
+
+    def __init__(self, settings: Settings | None, quiet_letters: bool = False) -> None:
+        self.settings = settings
+        self.profile: Profile | None = None
+        self.quiet_letters = quiet_letters  # `run` replaces pytest's dots by one line per check
+        self.results: dict[str, results.CheckResult] = {}
+        self.run_info: dict[str, Any] = {}
+        self.leftovers: list[str] = []
+        self.summary: dict[str, Any] | None = None
+        self.setup_error: str | None = None
+        self._started = time.monotonic()
+        self._config: pytest.Config | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------------
+
+    def pytest_configure(self, config: pytest.Config) -> None:
+        self._config = config
+
+    # -- outcomes ------------------------------------------------------------------------------------
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        report = yield
+        check = check_of(item)
+        if check is None or self.profile is None:
+            return report
+        result = self.results.get(item.nodeid)
+        if result is None:
+            expected = self.profile.expect(check.condition)
+            result = results.CheckResult(
+                id=check.id,
+                condition=check.condition,
+                title=check.title,
+                quote=expected.quote,
+                documented=expected.documented,
+                expected=list(expected.statuses),
+                node_id=item.nodeid,
+            )
+            self.results[item.nodeid] = result
+        result.duration_s = round(result.duration_s + call.duration, 4)
+        if call.excinfo is not None:
+            exc = call.excinfo.value
+            if call.excinfo.errisinstance(pytest.skip.Exception):
+                result.worsen(Outcome.SKIPPED, str(getattr(exc, "msg", exc)))
+            elif isinstance(exc, AssertionError) and call.when != "setup":
+                result.worsen(Outcome.FAILED, str(exc))
+            else:
+                result.worsen(Outcome.BROKEN, f"{type(exc).__name__}: {exc}")
+        if call.when == "teardown" and (ctx := item.stash.get(_CONTEXT, None)) is not None:
+            result.notes.extend(ctx.notes)
+            if ctx.subject is not None:
+                result.observed = ctx.subject.status
+                result.curl = ctx.subject.curl()
+            if ctx.notes:
+                allure_labels.attach_text("notes", "\n".join(ctx.notes))
+        return report
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
+        """Under `run`, a check prints one line of its own instead of pytest's letter."""
+        if not self.quiet_letters or report.nodeid not in self.results:
+            return None
+        if report.passed:
+            return ("passed" if report.when == "call" else ""), "", ""
+        if report.skipped:
+            return "skipped", "", ""
+        return ("failed" if report.when == "call" else "error"), "", ""
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        result = self.results.get(report.nodeid)
+        if report.when != "teardown" or result is None:
+            return
+        observed = "-" if result.observed is None else str(result.observed)
+        expected = "/".join(map(str, result.expected))
+        self._write(f"{result.outcome.value.upper():8} {result.id:58} expected {expected:7} observed {observed}")
+
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if not self.results and not self.setup_error:
+            return
+        checks = list(self.results.values())
+        data = results.document(
+            {
+                **self.run_info,
+                "duration_s": round(time.monotonic() - self._started, 3),
+                "leftovers": self.leftovers,
+                "setup_error": self.setup_error,
+            },
+            checks,
+        )
+        self.summary = data["summary"]
+        assert self.settings is not None
+        results.write(self.settings.output_dir / "results.json", data)
+        if not self.setup_error:
+            session.exitstatus = results.exit_status(data["summary"])
+
+    def pytest_terminal_summary(self, terminalreporter: Any) -> None:
+        if self.summary is None:
+            return
+        for line in final_table(list(self.results.values()), self.summary, self.leftovers):
+            terminalreporter.write_line(line)
+
+    def _write(self, line: str) -> None:
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter") if self._config else None
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(line)
+
+
+def _preflight(client: SwrClient) -> None:
+    """Reachable, and the credentials accepted: show a namespace that cannot exist (expect 404)."""
+    exchange = client.manage("GET", f"/v2/manage/namespaces/{client.ledger.token}-preflight")
+    if exchange.status in (401, 403):
+        raise Broken(f"credentials rejected: {exchange.summary()}")
+    if exchange.status != 404:
+        raise Broken(f"unexpected answer to a setup call: {exchange.summary()}")
+
+
+@contextmanager
+def _target(settings: Settings, profile: Profile) -> Iterator[Settings]:
+    """The settings to test with: the given ones, or those of an embedded reference registry."""
+    if not settings.embedded:
+        yield settings
+        return
+    with ReferenceServer(ReferenceConfig(profile=profile, faults=True)) as server:
+        yield replace(
+            settings,
+            endpoint=server.url,
+            registry=server.url,
+            token=DEV_TOKEN,
+            registry_username=DEV_REGISTRY_USERNAME,
+            registry_password=DEV_REGISTRY_PASSWORD,
+            fault_injection=True,
+            target_version=settings.target_version or f"swr-reference {__version__} (embedded)",
+        )
+
+
+def _run_info(settings: Settings, profile: Profile, run: RunState, embedded: bool) -> dict[str, Any]:
+    return {
+        "run_id": run.token,
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "spec": {"file": SPEC_FILE.name, "sha256": spec_sha256()},
+        "profile": {
+            "id": profile.id,
+            "document": {"id": profile.document.id, "version": profile.document.version, "url": profile.document.url},
+        },
+        "target": {
+            "endpoint": settings.endpoint,
+            "registry": settings.registry or settings.endpoint,
+            "version": settings.target_version,
+            "embedded": embedded,
+            "namespace": run.namespace,
+            "fault_injection": settings.fault_injection,
+        },
+    }

@@ -1,0 +1,29 @@
+"""The final table a person reads at the end of a run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from conformance.outcomes import Outcome
+from conformance.results import CheckResult
+
+
+def final_table(checks: list[CheckResult], summary: dict[str, Any], leftovers: list[str]) -> list[str]:
+    rows = [("condition", "check", "expected", "observed", "outcome")]
+    for r in checks:
+        observed = "-" if r.observed is None else str(r.observed)
+        rows.append((r.condition, r.id, "/".join(map(str, r.expected)), observed, r.outcome.value))
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
+    lines = ["", "  ".join(cell.ljust(w) for cell, w in zip(rows[0], widths, strict=True))]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)) for row in rows[1:]]
+    for r in checks:
+        if r.outcome in (Outcome.FAILED, Outcome.BROKEN):
+            lines += ["", f"{r.outcome.value.upper()} {r.id}", *("  " + line for line in r.message.splitlines())]
+        elif r.outcome is Outcome.SKIPPED:
+            lines.append(f"SKIPPED {r.id}: {r.message}")
+        lines += [f"note {r.id}: {note}" for note in r.notes]
+    lines += [f"LEFTOVER {item}" for item in leftovers]
+    counts = " · ".join(f"{summary[o.value]} {o.value}" for o in Outcome)
+    lines += ["", f"{summary['total']} checks · {counts} → {summary['verdict'].upper()}"]
+    return lines

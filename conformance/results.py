@@ -1,0 +1,78 @@
+"""Results of a run: one entry per check, a summary and a verdict; `results.json` (schema v1).
+
+The schema is `specs/results-v1.schema.json`; `compare` and baselines key on `checks[].id`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.outcomes import Outcome
+
+RESULTS_SCHEMA = "swr-conformance/results/v1"
+
+EXIT_CONFORMANT = 0
+EXIT_NON_CONFORMANT = 1
+EXIT_USAGE = 2
+EXIT_BROKEN = 3
+
+
+@dataclass(slots=True)
+class CheckResult:
+    id: str
+    condition: str
+    title: str
+    quote: str
+    documented: bool
+    expected: list[int]
+    observed: int | None = None
+    outcome: Outcome = Outcome.PASSED
+    message: str = ""
+    notes: list[str] = field(default_factory=list)
+    curl: str | None = None
+    node_id: str = ""
+    duration_s: float = 0.0
+
+    def worsen(self, outcome: Outcome, message: str) -> None:
+        """Move to `outcome` if it is more severe (a result never gets better)."""
+        if outcome.severity > self.outcome.severity:
+            self.outcome = outcome
+            self.message = message
+        elif message and outcome is not Outcome.PASSED and message not in self.message:
+            self.notes.append(message)
+
+
+def summarize(results: list[CheckResult]) -> dict[str, Any]:
+    counts = {outcome.value: sum(r.outcome is outcome for r in results) for outcome in Outcome}
+    if counts["failed"]:
+        verdict = "non-conformant"
+    elif counts["broken"]:
+        verdict = "broken"
+    else:
+        verdict = "conformant"
+    return {**counts, "total": len(results), "verdict": verdict}
+
+
+def exit_status(summary: dict[str, Any]) -> int:
+    return {"conformant": EXIT_CONFORMANT, "non-conformant": EXIT_NON_CONFORMANT, "broken": EXIT_BROKEN}[
+        summary["verdict"]
+    ]
+
+
+def document(run: dict[str, Any], results: list[CheckResult]) -> dict[str, Any]:
+    return {
+        "schema": RESULTS_SCHEMA,
+        "suite": {"name": "swr-conformance", "version": __version__},
+        **run,
+        "summary": summarize(results),
+        "checks": [{**asdict(r), "outcome": r.outcome.value} for r in results],
+    }
+
+
+def write(path: Path, data: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

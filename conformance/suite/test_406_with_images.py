@@ -1,0 +1,49 @@
+"""406 — 仓库中还有镜像，不允许删除仓库. A repository that holds images is refused, and keeps them."""
+
+from __future__ import annotations
+
+from conformance.checks import check, requires
+from conformance.context import CheckContext
+from conformance.preconditions import refuses_non_empty
+
+CONDITION = "delete.repository-with-images"
+
+
+@check("delete/406/repository-with-images", CONDITION, severity="critical")
+def test_repository_with_images(swr: CheckContext) -> None:
+    """The documented status for a repository holding a tagged image (refused, or deleted with it)."""
+    repository = swr.unique()
+    swr.push_image(repository, "v1")
+    response = swr.delete(swr.namespace, repository)
+    swr.expect_status(response)
+    swr.expect_error_information(response)
+    still_there = swr.client.repository_exists(swr.namespace, repository)
+    if swr.expectation().is_success:
+        swr.expect(not still_there, "the repository still exists after a successful delete")
+    else:
+        swr.expect(still_there, "the repository is gone although the delete was refused")
+
+
+@check("delete/406/images-survive", CONDITION, severity="critical")
+@requires(refuses_non_empty)
+def test_images_survive_the_refusal(swr: CheckContext) -> None:
+    """After the refusal every tag and manifest is still there (tags listed, manifests by digest)."""
+    repository = swr.unique()
+    images = {tag: swr.push_image(repository, tag) for tag in ("v1", "v2")}
+    swr.expect_status(swr.delete(swr.namespace, repository))
+    tags = swr.client.tags(swr.namespace, repository)
+    swr.expect(tags == sorted(images), f"tags after the refused delete: {tags}, expected {sorted(images)}")
+    lost = [i.digest for i in images.values() if not swr.client.manifest_exists(swr.namespace, repository, i.digest)]
+    swr.expect(not lost, f"manifests lost after the refused delete: {lost}")
+
+
+@check("delete/406/deletable-once-emptied", "delete.empty-repository")
+@requires(refuses_non_empty)
+def test_deletable_after_its_tags_are_deleted(swr: CheckContext) -> None:
+    """Once its tags are deleted through the API, the same repository deletes with the success status."""
+    repository = swr.unique()
+    swr.push_image(repository, "v1")
+    swr.expect_status(swr.delete(swr.namespace, repository, subject=False), CONDITION)
+    swr.client.delete_tag(swr.namespace, repository, "v1")
+    swr.expect_status(swr.delete(swr.namespace, repository))
+    swr.expect(not swr.client.repository_exists(swr.namespace, repository), "the repository still exists")

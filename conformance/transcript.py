@@ -1,0 +1,102 @@
+"""Recorded HTTP exchanges, and the one place where secrets are taken out of them.
+
+Everything a run writes about a request (results.json, Allure attachments, terminal, JUnit
+messages) is built from `Exchange.redacted()` or `Exchange.curl()`, never from raw httpx objects.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+REDACTED = "[REDACTED]"
+# Headers whose whole value is a credential.
+SECRET_HEADERS = frozenset({"x-auth-token", "authorization", "proxy-authorization", "cookie", "set-cookie"})
+_BODY_LIMIT = 4096
+_TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"})
+_AS_IS = "\0"  # marks a curl argument that is already shell-quoted
+
+
+@dataclass(slots=True)
+class Redactor:
+    """Knows the run's secrets; replaces them wherever they appear."""
+
+    secrets: set[str] = field(default_factory=set)
+
+    def add(self, *values: str | None) -> None:
+        self.secrets.update(v for v in values if v and len(v) >= 4)
+
+    def text(self, value: str) -> str:
+        for secret in sorted(self.secrets, key=len, reverse=True):
+            value = value.replace(secret, REDACTED)
+        return value
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+        return {k: REDACTED if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers}
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    request: httpx.Request
+    response: httpx.Response | None
+    redactor: Redactor
+    error: str | None = None  # transport error, when there is no response
+
+    @property
+    def status(self) -> int | None:
+        return None if self.response is None else self.response.status_code
+
+    def body_text(self) -> str:
+        if self.response is None:
+            return ""
+        text = self.response.content[:_BODY_LIMIT].decode("utf-8", errors="replace")
+        return self.redactor.text(text)
+
+    def redacted(self) -> dict[str, Any]:
+        request = {
+            "method": self.request.method,
+            "url": self.redactor.text(str(self.request.url)),
+            "headers": self.redactor.headers(self.request.headers.items()),
+            "body": self.redactor.text(self.request.content[:_BODY_LIMIT].decode("utf-8", errors="replace")),
+        }
+        response = None
+        if self.response is not None:
+            response = {
+                "status": self.response.status_code,
+                "headers": self.redactor.headers(self.response.headers.items()),
+                "body": self.body_text(),
+            }
+        return {"request": request, "response": response, "error": self.error}
+
+    def curl(self) -> str:
+        """A curl command that reproduces the request; the token is left to `$SWR_TOKEN`."""
+        parts = ["curl", "-i", "-X", self.request.method]
+        signed = False
+        for name, value in self.request.headers.items():
+            lower = name.lower()
+            if lower in _TRANSPORT_HEADERS:
+                continue
+            if lower == "x-auth-token":
+                parts += ["-H", _AS_IS + f'"{name}: $SWR_TOKEN"']
+            elif lower in SECRET_HEADERS or lower.startswith("x-sdk-"):
+                signed = signed or lower == "authorization"  # a signature cannot be replayed
+            else:
+                parts += ["-H", f"{name}: {self.redactor.text(value)}"]
+        if self.request.content:
+            parts += ["--data-binary", self.redactor.text(self.request.content.decode("utf-8", errors="replace"))]
+        parts.append(self.redactor.text(str(self.request.url)))
+        command = " ".join(p.removeprefix(_AS_IS) if p.startswith(_AS_IS) else shlex.quote(p) for p in parts)
+        return command + ("  # AK/SK-signed: re-sign it, or send X-Auth-Token instead" if signed else "")
+
+    def summary(self) -> str:
+        observed = self.error or f"{self.status} {self.body_text()[:300]}"
+        return f"{self.request.method} {self.redactor.text(str(self.request.url))} -> {observed}"
+
+
+def to_json(exchange: Exchange) -> str:
+    return json.dumps(exchange.redacted(), ensure_ascii=False, indent=2)
