@@ -17,10 +17,14 @@ def label_check(check: Check, profile: Profile) -> None:
     allure.dynamic.feature(str(profile.expect(check.condition).status))
     allure.dynamic.story(check.condition)
     allure.dynamic.severity(allure.severity_level(check.severity))
-    allure.dynamic.title(check.id)
-    allure.dynamic.description(check.title)
     allure.dynamic.label("check_id", check.id)
     allure.dynamic.link(profile.document.url + profile.document.section, name=profile.document.id)
+
+
+def name_check(check: Check) -> None:
+    """Title and description; allure-pytest sets its own at the end of setup, so call this later."""
+    allure.dynamic.title(check.id)
+    allure.dynamic.description(check.title)
 
 
 def attach_exchange(exchange: Exchange) -> None:

@@ -13,6 +13,7 @@ from conformance import __version__
 from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
 from conformance.reference.config import Credentials, ReferenceConfig
+from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
 from conformance.settings import DEFAULT_CONFIG_FILE, SettingsError, resolve
@@ -44,6 +45,14 @@ def main() -> None:
     help="Challenge the OCI API sends to unauthenticated clients.",
 )
 @click.option("--faults", is_flag=True, help="Enable fault injection (test hook).")
+@click.option(
+    "--deviation",
+    "deviations",
+    multiple=True,
+    hidden=True,
+    type=click.Choice([d.value for d in Deviation]),
+    help="Test-only: break the contract on purpose.",
+)
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 60_000), help="Delay every request.")
 def serve(
     host: str,
@@ -57,6 +66,7 @@ def serve(
     registry_password: str | None,
     registry_challenge: str,
     faults: bool,
+    deviations: tuple[str, ...],
     latency_ms: int,
 ) -> None:
     """Run the embedded SWR reference registry in the foreground."""
@@ -76,6 +86,7 @@ def serve(
         faults=faults,
         latency_ms=latency_ms,
         registry_challenge=registry_challenge,
+        deviations=frozenset(Deviation(d) for d in deviations),
     )
     try:
         server = ReferenceServer(config, host, port, log_level="info")
@@ -106,6 +117,8 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
         click.echo(f"  credentials: your own ({', '.join(shown)}; not shown)")
     if config.faults:
         click.echo("  faults     enabled: header X-Swr-Conformance-Fault makes an operation answer 500")
+    if config.deviations:
+        click.echo(f"  DEVIATIONS {', '.join(sorted(config.deviations))} (test-only: NOT conformant)")
     if config.latency_ms:
         click.echo(f"  latency    {config.latency_ms} ms per request")
 

@@ -116,15 +116,15 @@ INVALID_CASES = (
 
 
 def invalid_variant(valid: str, kind: NameKind, case: str) -> str:
-    """A name that breaks one rule and otherwise stays close to `valid` (its "twin")."""
+    """A name that breaks one rule and otherwise keeps `valid` (its "twin") whole, case aside."""
     head, tail = valid[:1], valid[1:]
     variants = {
         "upper-case": head.upper() + tail if head.isalpha() else "A" + valid,
-        "illegal-character": head + "@" + tail,
+        "illegal-character": valid + "@x",
         "leading-separator": "-" + valid,
         "trailing-separator": valid + "-",
-        "adjacent-separators": head + ".-" + tail,
-        "triple-underscore": head + "___" + tail,
+        "adjacent-separators": valid + ".-x",
+        "triple-underscore": valid + "___x",
         "too-long": valid + "x" * max(SYNTAX[kind].max_length + 1 - len(valid), 0),
     }
     return variants[case]

@@ -146,6 +146,17 @@ class SuitePlugin:
     def pytest_configure(self, config: pytest.Config) -> None:
         self._config = config
 
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """`-k delete/406` selects by check id."""
+        for item in items:
+            if (check := check_of(item)) is not None:
+                item.extra_keyword_matches.add(check.id)
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_call(self, item: pytest.Item) -> None:
+        if (check := check_of(item)) is not None:
+            allure_labels.name_check(check)
+
     # -- outcomes ------------------------------------------------------------------------------------
 
     @pytest.hookimpl(wrapper=True)

@@ -11,6 +11,7 @@ _IN_SOURCE_TREE = Path(__file__).resolve().parent.parent / "specs"
 SPECS_DIR = _IN_PACKAGE if _IN_PACKAGE.is_dir() else _IN_SOURCE_TREE
 SPEC_FILE = SPECS_DIR / "swr-delete-repository.openapi.yaml"
 PROFILES_DIR = SPECS_DIR / "profiles"
+RESULTS_SCHEMA_FILE = SPECS_DIR / "results-v1.schema.json"
 
 
 def spec_sha256() -> str:

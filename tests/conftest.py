@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import json
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -58,3 +64,47 @@ def create_repository(manage: httpx.Client, namespace: str, repository: str) -> 
 
 def repo_path(namespace: str, repository: str) -> str:
     return f"/v2/manage/namespaces/{namespace}/repos/{repository.replace('/', '$')}"
+
+
+@dataclasses.dataclass(frozen=True)
+class SuiteRun:
+    returncode: int
+    stdout: str
+    stderr: str
+    output: Path
+
+    @property
+    def results(self) -> dict[str, Any]:
+        data: dict[str, Any] = json.loads((self.output / "results.json").read_text(encoding="utf-8"))
+        return data
+
+    def outcomes(self) -> dict[str, str]:
+        return {c["id"]: c["outcome"] for c in self.results["checks"]}
+
+    def failed_conditions(self) -> set[str]:
+        return {c["condition"] for c in self.results["checks"] if c["outcome"] == "failed"}
+
+
+def run_suite(output: Path, *args: str, env: dict[str, str] | None = None) -> SuiteRun:
+    """`swr-conformance run --output OUTPUT ARGS` in a fresh process, as a pipeline would call it."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
+    process = subprocess.run(
+        [sys.executable, "-m", "conformance", "run", "--output", str(output), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**clean, **(env or {})},
+        cwd=output.parent,
+    )
+    return SuiteRun(process.returncode, process.stdout, process.stderr, output)
+
+
+def reference_target(server: ReferenceServer) -> list[str]:
+    """`run` options that point the suite at `server` with its development credentials."""
+    return [
+        "--endpoint", server.url,
+        "--token", DEV_TOKEN,
+        "--registry-username", DEV_REGISTRY_USERNAME,
+        "--registry-password", DEV_REGISTRY_PASSWORD,
+        "--fault-injection",
+    ]  # fmt: skip

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.profiles import Profile
+from conformance.reference.deviations import Deviation
 
 #: Documented development credentials: active only when no credential at all is configured.
 DEV_TOKEN = "swr-dev-token"
@@ -48,3 +49,5 @@ class ReferenceConfig:
     latency_ms: int = 0
     #: How the OCI side challenges: "basic" (as SWR does) or "bearer" (token service at /v2/token).
     registry_challenge: str = "basic"
+    #: Test-only contract violations (see deviations.py); empty for a conformant registry.
+    deviations: frozenset[Deviation] = frozenset()

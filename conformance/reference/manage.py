@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from conformance import names, signing
 from conformance.reference import responses as r
+from conformance.reference.deviations import Deviation
 from conformance.reference.state import State
 from conformance.reference.store import Outcome
 
@@ -57,16 +58,17 @@ async def dispatch(request: Request) -> Response:
     if chosen is None:
         allowed = ", ".join(sorted({m for m, _, _ in matches}))
         return r.swr_error_response(405, r.METHOD_NOT_ALLOWED, "method not allowed", {"Allow": allowed})
+    shape, handler = chosen
     body = await request.body()
     denial = state.auth.manage_denial(request, body)
-    if denial is not None:
+    bypass = state.deviates(Deviation.AUTH_BYPASS) and handler is delete_repository
+    if denial is not None and not bypass:
         status = state.profile.expect("delete.unauthenticated").status
         challenge = {"WWW-Authenticate": f'{signing.ALGORITHM} realm="swr-manage"'}
         return r.swr_error_response(status, r.UNAUTHENTICATED, f"authentication failed: {denial}", challenge)
     if state.fault_requested(request):
         status = state.profile.expect("delete.server-error").status
         return r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
-    shape, handler = chosen
     params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
     return await handler(Call(state, request, params, body))
 
@@ -212,13 +214,14 @@ async def show_repository(call: Call) -> Response:
 @route("DELETE", "namespaces", None, "repos", None)
 async def delete_repository(call: Call) -> Response:
     """The operation under test (swr_02_0031); every status comes from the selected profile."""
-    profile = call.state.profile
+    state, profile = call.state, call.state.profile
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
     invalid = _invalid_names(namespace, repository, profile.expect("delete.invalid-name").status)
-    if invalid is not None:
+    if invalid is not None and not state.deviates(Deviation.INVALID_NAME_404):
         return invalid
     with_images = profile.expect("delete.repository-with-images")
-    outcome = call.state.store.delete_repository(namespace, repository, with_images=with_images.is_success)
+    deletes_images = with_images.is_success or state.deviates(Deviation.DELETES_IMAGES)
+    outcome = state.store.delete_repository(namespace, repository, with_images=deletes_images)
     if outcome is Outcome.NO_NAMESPACE:
         status = profile.expect("delete.absent-namespace").status
         return r.swr_error_response(status, r.NAMESPACE_NOT_FOUND, f"namespace {namespace} does not exist")
@@ -228,6 +231,11 @@ async def delete_repository(call: Call) -> Response:
     if outcome is Outcome.NOT_EMPTY:
         message = "Failed to delete the image repository because there are images in it"
         return r.swr_error_response(with_images.status, r.NOT_EMPTY, message)
+    if state.deviates(Deviation.DELETES_SIBLINGS):
+        for sibling in state.store.repository_names(namespace, prefix=repository):
+            state.store.delete_repository(namespace, sibling, with_images=True)
+    if state.deviates(Deviation.SUCCESS_200):
+        return Response(status_code=200)
     return Response(status_code=profile.expect("delete.empty-repository").status)
 
 

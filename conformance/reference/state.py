@@ -9,6 +9,7 @@ from starlette.requests import Request
 from conformance.profiles import Profile
 from conformance.reference.auth import Authenticator
 from conformance.reference.config import FAULT_HEADER, ReferenceConfig
+from conformance.reference.deviations import Deviation
 from conformance.reference.store import Store
 
 
@@ -21,6 +22,9 @@ class State:
     @property
     def profile(self) -> Profile:
         return self.config.profile
+
+    def deviates(self, deviation: Deviation) -> bool:
+        return deviation in self.config.deviations
 
     def fault_requested(self, request: Request) -> bool:
         """A test hook: only with `--faults` does the fault header make an operation fail."""

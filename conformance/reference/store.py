@@ -138,6 +138,14 @@ class Store:
             ).fetchone()[0]
             return repo
 
+    def repository_names(self, namespace: str, prefix: str = "") -> list[str]:
+        with self._tx() as db:
+            rows = db.execute(
+                "SELECT name FROM repositories WHERE namespace = ? AND substr(name, 1, ?) = ? ORDER BY name",
+                (namespace, len(prefix), prefix),
+            )
+            return [r["name"] for r in rows]
+
     def delete_repository(self, namespace: str, name: str, with_images: bool) -> Outcome:
         """Delete a repository; one holding manifests only when `with_images`."""
         with self._tx() as db:

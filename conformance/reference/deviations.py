@@ -1,0 +1,14 @@
+"""Deliberate contract violations the reference registry can be started with, to prove that the suite
+detects them. Test-only: `ReferenceConfig.deviations`, or the hidden `serve --deviation NAME`."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Deviation(enum.StrEnum):
+    SUCCESS_200 = "success-200"  # a successful delete answers 200 instead of the profile's status
+    DELETES_IMAGES = "deletes-images"  # a repository holding images is deleted with them, not refused
+    INVALID_NAME_404 = "invalid-name-404"  # names are not validated: a bad name is merely "not found"
+    AUTH_BYPASS = "auth-bypass"  # a DELETE without valid credentials is carried out
+    DELETES_SIBLINGS = "deletes-siblings"  # deleting `app` also deletes `app-2`, `app/sub`, ...
