@@ -24,12 +24,15 @@ from conformance.transcript import Exchange, Redactor
 MANAGE = "/v2/manage/namespaces"
 
 
-class TokenAuth(httpx.Auth):
-    def __init__(self, token: str) -> None:
-        self._token = token
+class HeaderAuth(httpx.Auth):
+    """A credential sent as one header: `X-Auth-Token: T` (manage API) or `Authorization: Bearer T`."""
+
+    def __init__(self, name: str, value: str) -> None:
+        self._name = name
+        self._value = value
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["X-Auth-Token"] = self._token
+        request.headers[self._name] = self._value
         yield request
 
 
@@ -44,14 +47,14 @@ class Credentials:
 
     def manage_auth(self) -> httpx.Auth:
         if self.token:
-            return TokenAuth(self.token)
+            return HeaderAuth("X-Auth-Token", self.token)
         assert self.ak and self.sk, "settings guarantee a token or an AK/SK pair"
         return SdkHmacAuth(self.ak, self.sk, self.project_id)
 
     def registry_auth(self) -> httpx.Auth | None:
         if self.registry_username and self.registry_password:
             return RegistryAuth(self.registry_username, self.registry_password)
-        return TokenAuth(self.token) if self.token else None
+        return HeaderAuth("Authorization", f"Bearer {self.token}") if self.token else None
 
 
 @dataclass(slots=True)

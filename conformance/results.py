@@ -46,11 +46,11 @@ class CheckResult:
             self.notes.append(message)
 
 
-def summarize(results: list[CheckResult]) -> dict[str, Any]:
+def summarize(results: list[CheckResult], broken_target: bool = False) -> dict[str, Any]:
     counts = {outcome.value: sum(r.outcome is outcome for r in results) for outcome in Outcome}
     if counts["failed"]:
         verdict = "non-conformant"
-    elif counts["broken"]:
+    elif counts["broken"] or broken_target:
         verdict = "broken"
     else:
         verdict = "conformant"
@@ -68,7 +68,7 @@ def document(run: dict[str, Any], results: list[CheckResult]) -> dict[str, Any]:
         "schema": RESULTS_SCHEMA,
         "suite": {"name": "swr-conformance", "version": __version__},
         **run,
-        "summary": summarize(results),
+        "summary": summarize(results, broken_target=bool(run.get("setup_error"))),
         "checks": [{**asdict(r), "outcome": r.outcome.value} for r in results],
     }
 

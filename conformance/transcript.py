@@ -61,14 +61,14 @@ class Exchange:
         request = {
             "method": self.request.method,
             "url": self.redactor.text(str(self.request.url)),
-            "headers": self.redactor.headers(self.request.headers.items()),
+            "headers": self.redactor.headers(_original_case(self.request.headers)),
             "body": self.redactor.text(self.request.content[:_BODY_LIMIT].decode("utf-8", errors="replace")),
         }
         response = None
         if self.response is not None:
             response = {
                 "status": self.response.status_code,
-                "headers": self.redactor.headers(self.response.headers.items()),
+                "headers": self.redactor.headers(_original_case(self.response.headers)),
                 "body": self.body_text(),
             }
         return {"request": request, "response": response, "error": self.error}
@@ -77,7 +77,7 @@ class Exchange:
         """A curl command that reproduces the request; the token is left to `$SWR_TOKEN`."""
         parts = ["curl", "-i", "-X", self.request.method]
         signed = False
-        for name, value in self.request.headers.items():
+        for name, value in _original_case(self.request.headers):
             lower = name.lower()
             if lower in _TRANSPORT_HEADERS:
                 continue
@@ -96,6 +96,10 @@ class Exchange:
     def summary(self) -> str:
         observed = self.error or f"{self.status} {self.body_text()[:300]}"
         return f"{self.request.method} {self.redactor.text(str(self.request.url))} -> {observed}"
+
+
+def _original_case(headers: httpx.Headers) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in headers.raw]
 
 
 def to_json(exchange: Exchange) -> str:

@@ -1,0 +1,99 @@
+"""Against reference registries that break the contract on purpose, the suite exits 1 and names
+the condition that was broken; against a broken target it exits 3; on a usage error 2."""
+
+from __future__ import annotations
+
+import socket
+from pathlib import Path
+
+import pytest
+
+from conformance.profiles import load_profile
+from conformance.reference.config import DEV_TOKEN, ReferenceConfig
+from conformance.reference.deviations import Deviation
+from conformance.reference.server import ReferenceServer
+from tests.conftest import reference_target, run_suite
+
+DETECTED_BY = {
+    Deviation.SUCCESS_200: ("delete.empty-repository", "delete/204/empty-repository"),
+    Deviation.DELETES_IMAGES: ("delete.repository-with-images", "delete/406/repository-with-images"),
+    Deviation.INVALID_NAME_404: ("delete.invalid-name", "delete/400/repository/upper-case"),
+    Deviation.AUTH_BYPASS: ("delete.unauthenticated", "delete/401/none-credentials"),
+    Deviation.DELETES_SIBLINGS: ("delete.empty-repository", "delete/204/siblings-survive"),
+}
+
+
+@pytest.mark.parametrize("deviation", list(Deviation), ids=str)
+def test_deviation_is_reported_as_non_conformance(tmp_path: Path, deviation: Deviation) -> None:
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({deviation}))
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server))
+    condition, check_id = DETECTED_BY[deviation]
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert run.results["summary"]["verdict"] == "non-conformant"
+    assert condition in run.failed_conditions()
+    assert run.outcomes()[check_id] == "failed"
+    assert run.outcomes()["delete/404/absent-repository"] == "passed"  # the rest is still judged
+    failure = next(c for c in run.results["checks"] if c["id"] == check_id)
+    assert failure["message"].startswith(condition) and "reproduce: curl" in failure["message"]
+    assert f"FAILED {check_id}" in run.stdout and "NON-CONFORMANT" in run.stdout
+
+
+def test_invalid_name_answered_404_is_reported_with_expected_and_observed(tmp_path: Path) -> None:
+    config = ReferenceConfig(profile=load_profile(), deviations=frozenset({Deviation.INVALID_NAME_404}))
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server), "-k", "delete/400/namespace/too-long")
+    (check,) = run.results["checks"]
+    assert (check["expected"], check["observed"], check["outcome"]) == ([400], 404, "failed")
+    assert "expected 400, observed 404" in check["message"] and "错误请求，返回错误信息。" in check["message"]
+    assert check["curl"].startswith('curl -i -X DELETE -H "X-Auth-Token: $SWR_TOKEN"')
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_unreachable_target_is_broken_not_failed(tmp_path: Path) -> None:
+    run = run_suite(tmp_path / "reports", "--endpoint", f"http://127.0.0.1:{_closed_port()}", "--token", "t")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "target is broken, no check ran" in run.stdout + run.stderr
+    assert "ConnectError" in run.stdout + run.stderr
+    assert run.results["summary"]["verdict"] == "broken" and run.results["setup_error"]
+
+
+def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
+    with ReferenceServer(ReferenceConfig(profile=load_profile())) as server:
+        run = run_suite(tmp_path / "reports", "--endpoint", server.url, "--token", "not-the-token")
+    assert run.returncode == 3, run.stdout + run.stderr
+    assert "credentials rejected" in run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--ak", "AK"], "--ak and --sk go together"),
+        (["--profile", "swr-1999"], "unknown profile 'swr-1999'"),
+        (["--endpoint", "ftp://host", "--token", "t"], "--endpoint must be an http(s) URL"),
+        (["--endpoint", "http://127.0.0.1:9"], "--endpoint needs credentials"),
+        (["--token", "t", "--ak", "a", "--sk", "s"], "either --token or --ak/--sk"),
+        (["--namespace", "Bad"], "--namespace: namespace may only contain"),
+        (["--no-such-option"], "No such option"),
+        (["-k", "delete/999"], "no check ran"),
+        (["--config", "missing.toml"], "config file missing.toml does not exist"),
+    ],
+)
+def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    run = run_suite(tmp_path / "reports", *args)
+    assert run.returncode == 2 and message in run.stderr, run.stdout + run.stderr
+
+
+def test_config_file_and_environment_feed_the_run(tmp_path: Path) -> None:
+    with ReferenceServer(ReferenceConfig(profile=load_profile("swr-2025"))) as server:
+        (tmp_path / "swr-conformance.toml").write_text(f'endpoint = "{server.url}"\nprofile = "swr-2020"\n')
+        env = {"SWR_TOKEN": DEV_TOKEN, "SWR_PROFILE": "swr-2025"}  # environment beats the file
+        run = run_suite(tmp_path / "reports", "-k", "delete/406/repository-with-images", env=env)
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.results["profile"]["id"] == "swr-2025"
+    assert run.results["target"]["endpoint"] == server.url

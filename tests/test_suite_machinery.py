@@ -1,0 +1,103 @@
+"""Units of the suite's machinery: settings precedence, the check registry, invalid names, transcripts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import httpx
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from conformance.checks import register
+from conformance.client import Ledger
+from conformance.names import INVALID_CASES, NAMESPACE, REPOSITORY, NameKind, invalid_variant, is_valid
+from conformance.outcomes import GuardRefused, Outcome
+from conformance.results import CheckResult, summarize
+from conformance.settings import SettingsError, resolve
+from conformance.transcript import REDACTED, Exchange, Redactor
+
+
+def test_command_line_beats_environment_beats_file(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('endpoint = "http://file"\nprofile = "swr-2025"\ntarget-version = "from-file"\ntoken = "f"\n')
+    env = {"SWR_ENDPOINT": "http://env", "SWR_TARGET_VERSION": "from-env"}
+    settings = resolve({"endpoint": "http://cli", "token": None}, env, file)
+    assert (settings.endpoint, settings.target_version, settings.profile, settings.token) == (
+        "http://cli",
+        "from-env",
+        "swr-2025",
+        "f",
+    )
+
+
+def test_unknown_setting_in_file_is_an_error(tmp_path: Path) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text('endpont = "http://typo"\n')
+    with pytest.raises(SettingsError, match=r"unknown setting\(s\) \['endpont'\]"):
+        resolve({}, {}, file)
+
+
+def test_check_ids_are_unique_and_well_formed() -> None:
+    register("delete/999/unit-test-only", "delete.server-error", "a title", "minor")
+    with pytest.raises(ValueError, match="registered twice"):
+        register("delete/999/unit-test-only", "delete.server-error", "a title", "minor")
+    with pytest.raises(ValueError, match="does not match"):
+        register("Delete 999", "delete.server-error", "a title", "minor")
+    with pytest.raises(ValueError, match="unknown condition"):
+        register("delete/999/other", "delete.nope", "a title", "minor")
+
+
+def test_results_only_get_worse() -> None:
+    result = CheckResult("delete/1/x", "delete.server-error", "t", "q", True, [500])
+    result.worsen(Outcome.FAILED, "contract")
+    result.worsen(Outcome.BROKEN, "cleanup")
+    assert (result.outcome, result.message, result.notes) == (Outcome.FAILED, "contract", ["cleanup"])
+    assert summarize([result])["verdict"] == "non-conformant"
+    assert summarize([], broken_target=True)["verdict"] == "broken"
+
+
+@given(
+    st.from_regex(NAMESPACE.path_pattern, fullmatch=True).filter(lambda n: len(n) <= 60), st.sampled_from(INVALID_CASES)
+)
+def test_invalid_variants_of_namespaces_break_the_rules(valid: str, case: str) -> None:
+    variant = invalid_variant(valid, NameKind.NAMESPACE, case)
+    assert not is_valid(variant, NameKind.NAMESPACE) and valid in variant.lower()
+
+
+@given(
+    st.from_regex(REPOSITORY.path_pattern, fullmatch=True).filter(lambda n: len(n) <= 120),
+    st.sampled_from(INVALID_CASES),
+)
+def test_invalid_variants_of_repositories_break_the_rules(valid: str, case: str) -> None:
+    valid = valid.replace("$", "/")
+    variant = invalid_variant(valid, NameKind.REPOSITORY, case)
+    assert not is_valid(variant, NameKind.REPOSITORY) and valid in variant.lower()
+
+
+def test_the_guard_refuses_what_the_run_did_not_create() -> None:
+    ledger = Ledger("swrc00000000", namespaces=["swrc00000000-ns"], repositories=[("team", "mine")])
+    ledger.check_delete("swrc00000000-ns", "anything")
+    ledger.check_delete("team", "mine")
+    ledger.check_delete("team", "swrc00000000-1-app-")
+    with pytest.raises(GuardRefused, match="refusing to delete team/production"):
+        ledger.check_delete("team", "production")
+    with pytest.raises(GuardRefused):
+        ledger.check_delete("team")
+
+
+def test_exchanges_redact_credentials_and_known_secrets() -> None:
+    redactor = Redactor()
+    redactor.add("s3cret-value")
+    request = httpx.Request(
+        "POST",
+        "http://h/v2/manage/namespaces?x=s3cret-value",
+        headers={"X-Auth-Token": "s3cret-value", "Authorization": "Basic abc", "X-Other": "s3cret-value!"},
+        content=b'{"password": "s3cret-value"}',
+    )
+    response = httpx.Response(201, headers={"Set-Cookie": "c=1"}, content=b"echo s3cret-value", request=request)
+    exchange = Exchange(request, response, redactor)
+    data = str(exchange.redacted()) + exchange.curl()
+    assert "s3cret-value" not in data and "abc" not in data and "c=1" not in data
+    assert data.count(REDACTED) >= 4
+    assert exchange.curl().startswith('curl -i -X POST -H "X-Auth-Token: $SWR_TOKEN"')
