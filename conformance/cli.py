@@ -10,9 +10,10 @@ import click
 import pytest
 
 from conformance import __version__
+from conformance.credentials import Credentials
 from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
-from conformance.reference.config import Credentials, ReferenceConfig
+from conformance.reference.config import DEVELOPMENT, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
@@ -78,10 +79,10 @@ def serve(
         loaded = load_profile(profile)
     except ProfileError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
-    given = Credentials(token, ak, sk, registry_username, registry_password)
+    given = Credentials(token, ak, sk, None, registry_username, registry_password)
     config = ReferenceConfig(
         profile=loaded,
-        credentials=given.or_development(),
+        credentials=given if given.given else DEVELOPMENT,
         data_dir=data_dir,
         faults=faults,
         latency_ms=latency_ms,

@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 
+from conformance.credentials import Credentials
 from conformance.names import repository_to_path
 from conformance.outcomes import GuardRefused, SetupFailed, TargetUnreachable
 from conformance.provisioning.image import Image, build_image, push_image
@@ -36,25 +37,18 @@ class HeaderAuth(httpx.Auth):
         yield request
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    token: str | None = None
-    ak: str | None = None
-    sk: str | None = None
-    project_id: str | None = None
-    registry_username: str | None = None
-    registry_password: str | None = None
+def manage_auth(credentials: Credentials) -> httpx.Auth:
+    if credentials.token:
+        return HeaderAuth("X-Auth-Token", credentials.token)
+    assert credentials.ak and credentials.sk, "settings guarantee a token or an AK/SK pair"
+    return SdkHmacAuth(credentials.ak, credentials.sk, credentials.project_id)
 
-    def manage_auth(self) -> httpx.Auth:
-        if self.token:
-            return HeaderAuth("X-Auth-Token", self.token)
-        assert self.ak and self.sk, "settings guarantee a token or an AK/SK pair"
-        return SdkHmacAuth(self.ak, self.sk, self.project_id)
 
-    def registry_auth(self) -> httpx.Auth | None:
-        if self.registry_username and self.registry_password:
-            return RegistryAuth(self.registry_username, self.registry_password)
-        return HeaderAuth("Authorization", f"Bearer {self.token}") if self.token else None
+def registry_auth(credentials: Credentials) -> httpx.Auth | None:
+    """Basic (or Bearer via challenge) with registry credentials; else the token as Bearer."""
+    if credentials.registry_username and credentials.registry_password:
+        return RegistryAuth(credentials.registry_username, credentials.registry_password)
+    return HeaderAuth("Authorization", f"Bearer {credentials.token}") if credentials.token else None
 
 
 @dataclass(slots=True)
@@ -96,12 +90,12 @@ class SwrClient:
         self.transcript: list[Exchange] = []
         hooks = {"response": [self._record]}
         self._manage = httpx.Client(
-            base_url=endpoint, auth=credentials.manage_auth(), timeout=timeout, event_hooks=hooks
+            base_url=endpoint, auth=manage_auth(credentials), timeout=timeout, event_hooks=hooks
         )
         self._registry = httpx.Client(
-            base_url=registry, auth=credentials.registry_auth(), timeout=timeout, event_hooks=hooks
+            base_url=registry, auth=registry_auth(credentials), timeout=timeout, event_hooks=hooks
         )
-        self.can_push = credentials.registry_auth() is not None
+        self.can_push = registry_auth(credentials) is not None
 
     def close(self) -> None:
         self._manage.close()

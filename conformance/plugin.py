@@ -69,7 +69,7 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
     embedded = settings.embedded
     with _target(settings, profile) as settings:
         redactor = Redactor()
-        redactor.add(settings.token, settings.sk, settings.registry_password)
+        redactor.add(*settings.credentials.secrets)
         client = SwrClient(
             settings.endpoint or "",
             settings.registry or settings.endpoint or "",

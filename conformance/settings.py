@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from conformance.client import Credentials
+from conformance.credentials import Credentials
 from conformance.names import NameKind, violation
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, load_profile
 

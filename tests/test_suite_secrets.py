@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.credentials import Credentials
 from conformance.profiles import load_profile
-from conformance.reference.config import Credentials, ReferenceConfig
+from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from tests.conftest import SuiteRun, run_suite
@@ -24,7 +25,7 @@ def _everything_written(run: SuiteRun) -> str:
 
 @pytest.mark.parametrize("auth", ["token", "aksk"])
 def test_secrets_are_never_written(tmp_path: Path, auth: str) -> None:
-    credentials = Credentials(TOKEN, "AKTEST", SK, "ci-user", PASSWORD)
+    credentials = Credentials(TOKEN, "AKTEST", SK, None, "ci-user", PASSWORD)
     # A deviating target, so that failures attach their exchanges too.
     config = ReferenceConfig(
         profile=load_profile(), credentials=credentials, faults=True, deviations=frozenset({Deviation.SUCCESS_200})

@@ -11,7 +11,7 @@ import secrets
 from starlette.requests import Request
 
 from conformance import signing
-from conformance.reference.config import Credentials
+from conformance.credentials import Credentials
 
 
 class Authenticator:

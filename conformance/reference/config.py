@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
+from conformance.credentials import Credentials
 from conformance.profiles import Profile
 from conformance.reference.deviations import Deviation
 
@@ -19,31 +20,19 @@ DEV_REGISTRY_PASSWORD = "swr-dev-password"
 FAULT_HEADER = "X-Swr-Conformance-Fault"
 
 
-@dataclass(frozen=True, slots=True)
-class Credentials:
-    token: str | None = None
-    ak: str | None = None
-    sk: str | None = None
-    registry_username: str | None = None
-    registry_password: str | None = None
-
-    @property
-    def given(self) -> bool:
-        return any((self.token, self.ak, self.sk, self.registry_username, self.registry_password))
-
-    @classmethod
-    def development(cls) -> Credentials:
-        return cls(DEV_TOKEN, DEV_AK, DEV_SK, DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD)
-
-    def or_development(self) -> Credentials:
-        """These credentials, or the development ones when none was given."""
-        return self if self.given else Credentials.development()
+DEVELOPMENT = Credentials(
+    token=DEV_TOKEN,
+    ak=DEV_AK,
+    sk=DEV_SK,
+    registry_username=DEV_REGISTRY_USERNAME,
+    registry_password=DEV_REGISTRY_PASSWORD,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class ReferenceConfig:
     profile: Profile
-    credentials: Credentials = field(default_factory=Credentials.development)
+    credentials: Credentials = DEVELOPMENT
     data_dir: Path | None = None  # None: a temporary directory, removed on stop
     faults: bool = False
     latency_ms: int = 0
