@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -175,6 +176,7 @@ def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, .
         *pytest_args,
     ]  # fmt: skip
     plugin = SuitePlugin(settings, quiet_letters=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # a cancelled pipeline cleans up as Ctrl-C does
     code = pytest.main(args, plugins=[plugin])
     if plugin.setup_error:
         sys.exit(EXIT_BROKEN)
@@ -185,6 +187,10 @@ def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, .
         sys.exit(EXIT_USAGE)
     click.echo(f"swr-conformance: the run ended abnormally (pytest exit code {int(code)})", err=True)
     sys.exit(EXIT_BROKEN)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _env_path(name: str) -> Path | None:

@@ -139,6 +139,7 @@ class SuitePlugin:
         self.summary: dict[str, Any] | None = None
         self.setup_error: str | None = None
         self._started = time.monotonic()
+        self._finished: set[str] = set()
         self._config: pytest.Config | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------
@@ -213,13 +214,19 @@ class SuitePlugin:
         result = self.results.get(report.nodeid)
         if report.when != "teardown" or result is None:
             return
+        self._finished.add(report.nodeid)
         observed = "-" if result.observed is None else str(result.observed)
         expected = "/".join(map(str, result.expected))
         self._write(f"{result.outcome.value.upper():8} {result.id:58} expected {expected:7} observed {observed}")
 
-    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+    @pytest.hookimpl(trylast=True)  # after pytest's own, which tears the session fixtures (cleanup) down
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.results and not self.setup_error:
             return
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        for result in self.results.values():
+            if result.node_id not in self._finished:
+                result.worsen(Outcome.BROKEN, "interrupted before the check finished")
         checks = list(self.results.values())
         data = results.document(
             {
@@ -227,6 +234,7 @@ class SuitePlugin:
                 "duration_s": round(time.monotonic() - self._started, 3),
                 "leftovers": self.leftovers,
                 "setup_error": self.setup_error,
+                "interrupted": interrupted,
             },
             checks,
         )

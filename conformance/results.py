@@ -68,7 +68,7 @@ def document(run: dict[str, Any], results: list[CheckResult]) -> dict[str, Any]:
         "schema": RESULTS_SCHEMA,
         "suite": {"name": "swr-conformance", "version": __version__},
         **run,
-        "summary": summarize(results, broken_target=bool(run.get("setup_error"))),
+        "summary": summarize(results, broken_target=bool(run.get("setup_error") or run.get("interrupted"))),
         "checks": [{**asdict(r), "outcome": r.outcome.value} for r in results],
     }
 
