@@ -93,10 +93,7 @@ class CheckContext:
     def expect_error_information(self, exchange: Exchange, condition: str | None = None) -> None:
         """SWR error information in the body: failing where the profile requires it, else a note."""
         expected = self.expectation(condition)
-        found = parse_error_body(
-            exchange.response.headers.get("content-type") if exchange.response else None,
-            exchange.response.content if exchange.response else b"",
-        )
+        found = _error_information(exchange)
         if isinstance(found, ErrorInfo) or expected.error_body is ErrorBody.NONE:
             return
         message = f"{exchange.status} without SWR error information: {found}"
@@ -116,7 +113,7 @@ class CheckContext:
         raise NonConformance("\n".join(lines), exchange)
 
 
-def error_information(exchange: Exchange) -> ErrorInfo | str:
+def _error_information(exchange: Exchange) -> ErrorInfo | str:
     if exchange.response is None:
         return "no response"
     return parse_error_body(exchange.response.headers.get("content-type"), exchange.response.content)
