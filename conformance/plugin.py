@@ -50,6 +50,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--swr-fault-injection", dest="swr_fault_injection", action="store_true", default=None)
 
 
+def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
+    """`pytest --swr-endpoint URL` with no test path given runs the suite."""
+    known = parser.parse_known_args(args)
+    if known.swr_endpoint and not known.file_or_dir:
+        args.append(str(SUITE_DIR))
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): a conformance check with a stable id")
     if not any(isinstance(p, SuitePlugin) for p in config.pluginmanager.get_plugins()):

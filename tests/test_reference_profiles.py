@@ -37,3 +37,9 @@ def test_fault_header_is_ignored_without_faults() -> None:
         manage.post("/v2/manage/namespaces", json={"namespace": "ns"})
         create_repository(manage, "ns", "app")
         assert manage.delete(repo_path("ns", "app"), headers={FAULT_HEADER: "1"}).status_code == 204
+
+
+def test_latency_delays_every_request() -> None:
+    with ReferenceServer(ReferenceConfig(profile=load_profile(), latency_ms=300)) as server:
+        response = httpx.get(server.url + "/v2/manage/namespaces", headers={"X-Auth-Token": DEV_TOKEN})
+    assert response.status_code == 200 and response.elapsed.total_seconds() >= 0.3

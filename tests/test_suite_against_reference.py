@@ -105,7 +105,7 @@ def test_existing_namespace_mode(tmp_path: Path) -> None:
     assert all("second namespace" in reason for reason in skipped.values())
 
 
-def test_plain_pytest_runs_the_suite(tmp_path: Path) -> None:
+def test_plain_pytest_with_an_endpoint_runs_the_suite(tmp_path: Path) -> None:
     import os
     import subprocess
     import sys
@@ -114,7 +114,7 @@ def test_plain_pytest_runs_the_suite(tmp_path: Path) -> None:
         env = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
         env |= {"SWR_TOKEN": DEV_TOKEN, "SWR_REGISTRY_USERNAME": "swr-dev", "SWR_REGISTRY_PASSWORD": "swr-dev-password"}
         process = subprocess.run(
-            [sys.executable, "-m", "pytest", "--pyargs", "conformance.suite", "-p", "no:cacheprovider", "-q",
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q",
              "--swr-endpoint", server.url, "--swr-output", str(tmp_path / "out"), "-k", "delete/404"],
             capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
         )  # fmt: skip
