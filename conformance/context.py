@@ -24,6 +24,7 @@ class CheckContext:
         self.profile = profile
         self.fault_injection = fault_injection
         self.subject: Exchange | None = None  # the DELETE under test whose status is reported
+        self.subject_expected: tuple[int, ...] | None = None  # set when a failure re-points the report
         self.notes: list[str] = []
         self._first = len(run.client.transcript)
 
@@ -107,7 +108,9 @@ class CheckContext:
         lines.append(f"  document {self.profile.document.id} ({self.profile.id}): {expected.quote}")
         lines.append(f"  ({expected.translation})")
         if exchange is not None:
-            lines.append(f"  response: {exchange.status} {exchange.body_text()[:500]}")
+            # The report shows the exchange and expectation the failure is about.
+            self.subject, self.subject_expected = exchange, expected.statuses
+            lines.append(f"  response: {exchange.status} {exchange.body_text()[:500] or '(no body)'}")
             lines.append(f"  reproduce: {exchange.curl()}")
             allure_labels.attach_exchange(exchange)
         raise NonConformance("\n".join(lines), exchange)

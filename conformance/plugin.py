@@ -154,10 +154,11 @@ class SuitePlugin:
         self._config = config
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """`-k delete/406` selects by check id."""
+        """`-k delete/406` selects by check id; JUnit carries the id and condition as properties."""
         for item in items:
             if (check := check_of(item)) is not None:
                 item.extra_keyword_matches.add(check.id)
+                item.user_properties += [("check_id", check.id), ("condition", check.condition)]
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_call(self, item: pytest.Item) -> None:
@@ -201,6 +202,8 @@ class SuitePlugin:
             if ctx.subject is not None:
                 result.observed = ctx.subject.status
                 result.curl = ctx.subject.curl()
+            if ctx.subject_expected is not None:
+                result.expected = list(ctx.subject_expected)
             if ctx.notes:
                 allure_labels.attach_text("notes", "\n".join(ctx.notes))
         return report
