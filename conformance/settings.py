@@ -18,7 +18,6 @@ from conformance.names import NameKind, violation
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, load_profile
 
 DEFAULT_CONFIG_FILE = "swr-conformance.toml"
-SECRET_FIELDS = frozenset({"token", "sk", "registry_password"})
 
 
 class SettingsError(ValueError):
