@@ -29,7 +29,7 @@ class Redactor:
     secrets: set[str] = field(default_factory=set)
 
     def add(self, *values: str | None) -> None:
-        self.secrets.update(v for v in values if v and len(v) >= 4)
+        self.secrets.update(v for v in values if v)
 
     def text(self, value: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
