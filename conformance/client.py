@@ -89,13 +89,12 @@ class SwrClient:
         self.redactor = redactor
         self.transcript: list[Exchange] = []
         hooks = {"response": [self._record]}
+        pushing = registry_auth(credentials)
+        self.can_push = pushing is not None
         self._manage = httpx.Client(
             base_url=endpoint, auth=manage_auth(credentials), timeout=timeout, event_hooks=hooks
         )
-        self._registry = httpx.Client(
-            base_url=registry, auth=registry_auth(credentials), timeout=timeout, event_hooks=hooks
-        )
-        self.can_push = registry_auth(credentials) is not None
+        self._registry = httpx.Client(base_url=registry, auth=pushing, timeout=timeout, event_hooks=hooks)
 
     def close(self) -> None:
         self._manage.close()

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from conformance import checks
 from conformance.checks import register
 from conformance.client import Ledger
 from conformance.names import INVALID_CASES, NAMESPACE, REPOSITORY, NameKind, invalid_variant, is_valid
@@ -38,7 +39,8 @@ def test_unknown_setting_in_file_is_an_error(tmp_path: Path) -> None:
         resolve({}, {}, file)
 
 
-def test_check_ids_are_unique_and_well_formed() -> None:
+def test_check_ids_are_unique_and_well_formed(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(checks, "REGISTRY", {})  # leave the real registry as the suite made it
     register("delete/999/unit-test-only", "delete.server-error", "a title", "minor")
     with pytest.raises(ValueError, match="registered twice"):
         register("delete/999/unit-test-only", "delete.server-error", "a title", "minor")
