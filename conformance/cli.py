@@ -182,7 +182,10 @@ def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, .
         sys.exit(EXIT_BROKEN)
     if plugin.summary is not None and plugin.summary["total"]:
         sys.exit(exit_status(plugin.summary))
-    if code == EXIT_USAGE or code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+    if code == pytest.ExitCode.INTERRUPTED:
+        click.echo("swr-conformance: interrupted before any check finished", err=True)
+        sys.exit(EXIT_BROKEN)
+    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
         click.echo("swr-conformance: no check ran (bad pytest arguments, or -k matched nothing)", err=True)
         sys.exit(EXIT_USAGE)
     click.echo(f"swr-conformance: the run ended abnormally (pytest exit code {int(code)})", err=True)

@@ -98,7 +98,15 @@ def read_config_file(path: Path) -> dict[str, Any]:
     unknown = sorted(set(settings) - set(field_names()))
     if unknown:
         raise SettingsError(f"config file {path}: unknown setting(s) {unknown}; known: {field_names()}")
+    for name, value in settings.items():
+        expected = _FILE_TYPES.get(name, str)
+        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, expected):
+            raise SettingsError(f"config file {path}: '{name}' must be a {_TYPE_NAMES[expected]}, got {value!r}")
     return settings
+
+
+_FILE_TYPES: dict[str, type | tuple[type, ...]] = {"fault_injection": bool, "timeout": (int, float)}
+_TYPE_NAMES = {str: "string", bool: "boolean", (int, float): "number"}
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:

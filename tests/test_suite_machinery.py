@@ -39,6 +39,18 @@ def test_unknown_setting_in_file_is_an_error(tmp_path: Path) -> None:
         resolve({}, {}, file)
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [('timeout = "soon"', "'timeout' must be a number"), ("fault-injection = 1", "'fault_injection' must be a boolean"),
+     ("endpoint = 8080", "'endpoint' must be a string")],
+)  # fmt: skip
+def test_wrongly_typed_file_settings_are_usage_errors(tmp_path: Path, line: str, message: str) -> None:
+    file = tmp_path / "c.toml"
+    file.write_text(line + "\n")
+    with pytest.raises(SettingsError, match=message):
+        resolve({}, {}, file)
+
+
 def test_check_ids_are_unique_and_well_formed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks, "REGISTRY", {})  # leave the real registry as the suite made it
     register("delete/999/unit-test-only", "delete.server-error", "a title", "minor")
