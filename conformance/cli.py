@@ -5,23 +5,33 @@ from __future__ import annotations
 import os
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 import pytest
 
 from conformance import __version__
+from conformance.client import SwrClient
 from conformance.credentials import Credentials
+from conformance.outcomes import Broken
 from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
+from conformance.provisioning import sweeper
+from conformance.provisioning.journal import RUN_ID, PrefixOwnership, RunJournal, new_run_id
+from conformance.provisioning.sweeper import SweepScope, parse_duration
 from conformance.reference.config import DEVELOPMENT, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
-from conformance.settings import DEFAULT_CONFIG_FILE, SettingsError, resolve
+from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, discover_config_file, resolve
+from conformance.transcript import Redactor
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="swr-conformance")
 def main() -> None:
     """Conformance suite for the SWR "delete image repository" API (swr_02_0031)."""
@@ -34,11 +44,20 @@ def main() -> None:
 @click.option(
     "--data-dir", type=click.Path(file_okay=False, path_type=Path), help="Keep state here (default: temporary)."
 )
-@click.option("--token", help="X-Auth-Token accepted on the manage API.")
-@click.option("--ak", help="Access key accepted for SDK-HMAC-SHA256 signatures.")
-@click.option("--sk", help="Secret key of --ak.")
-@click.option("--registry-username", help="Basic user name on the OCI registry API.")
-@click.option("--registry-password", help="Basic password on the OCI registry API.")
+@click.option("--token", envvar="SWR_TOKEN", help="X-Auth-Token accepted on the manage API [SWR_TOKEN].")
+@click.option("--ak", envvar="SWR_AK", help="Access key accepted for SDK-HMAC-SHA256 signatures [SWR_AK].")
+@click.option("--sk", envvar="SWR_SK", help="Secret key of --ak [SWR_SK].")
+@click.option("--project-id", envvar="SWR_PROJECT_ID", help="The only X-Project-Id signed requests may name.")
+@click.option(
+    "--registry-username",
+    envvar="SWR_REGISTRY_USERNAME",
+    help="Basic user name on the OCI registry API [SWR_REGISTRY_USERNAME].",
+)
+@click.option(
+    "--registry-password",
+    envvar="SWR_REGISTRY_PASSWORD",
+    help="Basic password on the OCI registry API [SWR_REGISTRY_PASSWORD].",
+)
 @click.option(
     "--registry-challenge",
     type=click.Choice(["basic", "bearer"]),
@@ -64,6 +83,7 @@ def serve(
     token: str | None,
     ak: str | None,
     sk: str | None,
+    project_id: str | None,
     registry_username: str | None,
     registry_password: str | None,
     registry_challenge: str,
@@ -80,7 +100,7 @@ def serve(
         loaded = load_profile(profile)
     except ProfileError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
-    given = Credentials(token, ak, sk, None, registry_username, registry_password)
+    given = Credentials(token, ak, sk, project_id, registry_username, registry_password)
     config = ReferenceConfig(
         profile=loaded,
         credentials=given if given.given else DEVELOPMENT,
@@ -125,48 +145,73 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
         click.echo(f"  latency    {config.latency_ms} ms per request")
 
 
+_CONNECTION_OPTIONS = [
+    click.option("--endpoint", help="Manage API base URL [SWR_ENDPOINT]; none: the embedded reference registry."),
+    click.option("--token", help="IAM token sent as X-Auth-Token [SWR_TOKEN]."),
+    click.option("--ak", help="Access key for SDK-HMAC-SHA256 signing [SWR_AK]."),
+    click.option("--sk", help="Secret key of --ak [SWR_SK]."),
+    click.option("--project-id", help="X-Project-Id sent with signed requests [SWR_PROJECT_ID]."),
+    click.option("--token-file", help="Read the token from this file [SWR_TOKEN_FILE]."),
+    click.option("--sk-file", help="Read the secret key from this file [SWR_SK_FILE]."),
+    click.option("--namespace", help="Work inside this existing namespace [SWR_NAMESPACE]; default: a fresh one."),
+    click.option("--timeout", type=float, help="Overall seconds per HTTP request [SWR_TIMEOUT] (default: 30)."),
+    click.option("--ca-bundle", help="CA certificates (PEM) to verify TLS with [SWR_CA_BUNDLE]."),
+    click.option(
+        "--insecure/--no-insecure", default=None, help="Do not verify TLS (shown in the report) [SWR_INSECURE]."
+    ),
+    click.option(
+        "--config",
+        "config_file",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help=f"TOML settings file [SWR_CONFIG] (default: ./{DEFAULT_CONFIG_FILE} if present).",
+    ),
+]
+
+
+def _connection_options(command: F) -> F:
+    for option in reversed(_CONNECTION_OPTIONS):
+        command = option(command)
+    return command
+
+
+def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
+    try:
+        return resolve(given, os.environ, discover_config_file(config_file, os.environ))
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
+
+
 @main.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--endpoint", help="Manage API base URL [SWR_ENDPOINT]; none: the embedded reference registry.")
+@_connection_options
 @click.option("--registry", help="OCI registry base URL [SWR_REGISTRY]; default: the endpoint.")
-@click.option("--token", help="IAM token sent as X-Auth-Token [SWR_TOKEN].")
-@click.option("--ak", help="Access key for SDK-HMAC-SHA256 signing [SWR_AK].")
-@click.option("--sk", help="Secret key of --ak [SWR_SK].")
-@click.option("--project-id", help="X-Project-Id sent with signed requests [SWR_PROJECT_ID].")
 @click.option("--registry-username", help="Registry (docker login) user [SWR_REGISTRY_USERNAME].")
 @click.option("--registry-password", help="Registry password [SWR_REGISTRY_PASSWORD].")
+@click.option(
+    "--registry-password-file", help="Read the registry password from this file [SWR_REGISTRY_PASSWORD_FILE]."
+)
+@click.option(
+    "--registry-auth-url",
+    help="Token realm on another host that may receive the registry credentials [SWR_REGISTRY_AUTH_URL].",
+)
 @click.option("--profile", help=f"Expected statuses: {', '.join(available_profiles())} [SWR_PROFILE].")
-@click.option("--namespace", help="Work inside this existing namespace [SWR_NAMESPACE]; default: a fresh one.")
 @click.option("--target-version", help="Label of the target's version in the reports [SWR_TARGET_VERSION].")
-@click.option("--output", help="Where reports go [SWR_OUTPUT] (default: reports).")
+@click.option("--output", help="Where reports and the run journal go [SWR_OUTPUT] (default: reports).")
 @click.option(
     "--fault-injection/--no-fault-injection",
     default=None,
     help="The target answers 500 to the X-Swr-Conformance-Fault header [SWR_FAULT_INJECTION].",
 )
-@click.option("--timeout", type=float, help="Seconds per HTTP request [SWR_TIMEOUT] (default: 30).")
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
-    help=f"TOML settings file [SWR_CONFIG] (default: ./{DEFAULT_CONFIG_FILE} if present).",
-)
 @click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, ...], **given: object) -> None:
     """Run the conformance suite. Exit: 0 conformant, 1 non-conformant, 2 usage, 3 broken target."""
-    config_file = config_file or _env_path("SWR_CONFIG") or _default_config()
-    if config_file is not None and not config_file.is_file():
-        raise click.UsageError(f"config file {config_file} does not exist")
-    try:
-        settings = resolve(given, os.environ, config_file)
-    except SettingsError as exc:
-        raise click.UsageError(str(exc)) from None
+    settings = _settings(config_file, given)
     out = settings.output_dir
     args = [
         str(SUITE_DIR),
         "-c", os.devnull,  # the suite's behaviour does not depend on the caller's pytest configuration
         "--rootdir", str(SUITE_DIR),
-        "-p", "no:cacheprovider",
+        "-p", "conformance.plugin", "-p", "allure_pytest.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "--tb=no", "-rN",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={out / 'junit.xml'}",
@@ -177,7 +222,12 @@ def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, .
     ]  # fmt: skip
     plugin = SuitePlugin(settings, quiet_letters=True)
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled pipeline cleans up as Ctrl-C does
+    # Only the suite's own plugins: a user's pytest-randomly, -rerunfailures or -xdist must not
+    # reorder, rerun or skip checks.
+    os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     code = pytest.main(args, plugins=[plugin])
+    if plugin.usage_error:
+        sys.exit(EXIT_USAGE)
     if plugin.setup_error:
         sys.exit(EXIT_BROKEN)
     if plugin.summary is not None and plugin.summary["total"]:
@@ -192,15 +242,52 @@ def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, .
     sys.exit(EXIT_BROKEN)
 
 
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@_connection_options
+@click.option("--journal", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="A run's journal.")
+@click.option("--run-id", help="A run id (swrc + 8 hex digits), as printed at the start of the run.")
+@click.option("--older-than", help="Only what is older than this (90s, 30m, 2h, 7d).")
+@click.option("--dry-run", is_flag=True, help="List what would be removed; remove nothing.")
+def sweep(
+    config_file: Path | None,
+    journal: Path | None,
+    run_id: str | None,
+    older_than: str | None,
+    dry_run: bool,
+    **given: object,
+) -> None:
+    """Remove what runs left behind: by journal, by run id, or anything with the suite's prefix.
+    Never touches a name without the prefix. Exit: 0 nothing left, 3 something could not be removed."""
+    settings = _settings(config_file, given)
+    if settings.embedded:
+        raise click.UsageError("sweep needs --endpoint (and credentials) of the target the runs used")
+    if journal and run_id:
+        raise click.UsageError("give --journal or --run-id, not both")
+    if run_id is not None and not RUN_ID.match(run_id):
+        raise click.UsageError(f"--run-id must be swrc + 8 hex digits, got {run_id!r}")
+    try:
+        loaded = RunJournal.load(journal) if journal else None
+        scope = SweepScope(
+            loaded, run_id, settings.namespace, parse_duration(older_than) if older_than else None, dry_run
+        )
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    rule = PrefixOwnership(loaded.run_id if loaded else run_id)
+    redactor = Redactor()
+    redactor.add_credentials(settings.credentials)
+    client = SwrClient(
+        settings.endpoints(), settings.credentials, RunJournal(new_run_id()), redactor, settings.timeout, ownership=rule
+    )
+    try:
+        leftovers = sweeper.sweep(client, rule, scope, lambda line: click.echo(redactor.text(line)))
+    except Broken as exc:
+        raise click.ClickException(redactor.text(f"the target is broken: {exc}")) from None
+    finally:
+        client.close()
+    for left in leftovers:
+        click.echo(redactor.text(f"LEFTOVER {left}"))
+    sys.exit(EXIT_BROKEN if leftovers else 0)
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
-
-
-def _env_path(name: str) -> Path | None:
-    value = os.environ.get(name)
-    return Path(value) if value else None
-
-
-def _default_config() -> Path | None:
-    path = Path(DEFAULT_CONFIG_FILE)
-    return path if path.is_file() else None

@@ -1,40 +1,70 @@
 """The suite's HTTP client for a target: manage API (token or AK/SK) and OCI registry API.
 
-Every exchange is recorded for the current check. Setup calls raise `SetupFailed` on a non-2xx
-answer; the call under test (`delete_repository`) returns whatever the target answered. All
-deletions pass `Ledger.check_delete`, the one place that refuses to delete what the run did not create.
+Every request goes through `_send`: the guard reads its *final* URL and refuses to change anything the
+run does not own (`RunJournal.owns`); it runs under an overall deadline, its body is read up to a cap,
+and "try later" answers are retried within bounds. Every exchange is recorded for the current check.
+Setup calls raise `SetupFailed` on a non-2xx answer; the DELETE under test returns whatever the
+target answered, marked `under_test`.
 """
 
 from __future__ import annotations
 
 import secrets as random_secrets
-from collections.abc import Generator
-from dataclasses import dataclass, field
-from typing import Any
+import ssl
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
 
 from conformance.credentials import Credentials
-from conformance.names import repository_to_path
-from conformance.outcomes import GuardRefused, SetupFailed, TargetUnreachable
-from conformance.provisioning.image import Image, build_image, push_image
-from conformance.provisioning.registry_auth import RegistryAuth
-from conformance.signing import SdkHmacAuth
+from conformance.names import NameKind, violation
+from conformance.outcomes import Broken, GuardRefused, InvalidServerName, SetupFailed, TargetUnreachable
+from conformance.paths import (
+    MANAGE,
+    TAG_PATTERN,
+    Target,
+    UnsafePath,
+    changed_by,
+    namespace_path,
+    oci_path,
+    repository_path,
+    segment,
+)
+from conformance.provisioning.image import MANIFEST_ACCEPT, Image, PushFailed, build_image, push_image
+from conformance.provisioning.journal import RunJournal
+from conformance.provisioning.registry_auth import HeaderAuth, NotAllowed, OriginBound, RegistryAuth
+from conformance.signing import AUTH_PROBES, SdkHmacAuth, TamperedSdkHmacAuth
 from conformance.transcript import Exchange, Redactor
+from conformance.transport import (
+    BODY_CAP,
+    BodyTooLarge,
+    DeadlineTransport,
+    RetryPolicy,
+    asks_to_retry,
+    deadline,
+    read_capped,
+    retry_after,
+)
 
-MANAGE = "/v2/manage/namespaces"
+#: Ways the DELETE under test can be sent: with the run's credentials, none, a wrong token, or an AK/SK
+#: signature that must not be accepted (see `signing.AUTH_PROBES`).
+CREDENTIAL_MODES = ("configured", "none", "wrong", *AUTH_PROBES)
 
 
-class HeaderAuth(httpx.Auth):
-    """A credential sent as one header: `X-Auth-Token: T` (manage API) or `Authorization: Bearer T`."""
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    manage: str
+    registry: str
+    registry_auth_url: str | None = None  # a token realm on another host the registry credentials may go to
+    verify: ssl.SSLContext | bool = True
 
-    def __init__(self, name: str, value: str) -> None:
-        self._name = name
-        self._value = value
 
-    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[self._name] = self._value
-        yield request
+class Ownership(Protocol):
+    """What the guard asks: may the run change this target?"""
+
+    def owns(self, target: Target) -> bool: ...
 
 
 def manage_auth(credentials: Credentials) -> httpx.Auth:
@@ -44,77 +74,119 @@ def manage_auth(credentials: Credentials) -> httpx.Auth:
     return SdkHmacAuth(credentials.ak, credentials.sk, credentials.project_id)
 
 
-def registry_auth(credentials: Credentials) -> httpx.Auth | None:
+def registry_auth(credentials: Credentials, endpoints: Endpoints, on_token: Callable[[str], None]) -> httpx.Auth | None:
     """Basic (or Bearer via challenge) with registry credentials; else the token as Bearer."""
     if credentials.registry_username and credentials.registry_password:
-        return RegistryAuth(credentials.registry_username, credentials.registry_password)
-    return HeaderAuth("Authorization", f"Bearer {credentials.token}") if credentials.token else None
-
-
-@dataclass(slots=True)
-class Ledger:
-    """What this run created; deletions of anything else are refused."""
-
-    token: str  # embedded in every name the run makes up
-    namespaces: list[str] = field(default_factory=list)
-    repositories: list[tuple[str, str]] = field(default_factory=list)
-
-    def owns(self, namespace: str, repository: str | None = None) -> bool:
-        if repository is None:
-            return namespace in self.namespaces
-        return (
-            namespace in self.namespaces
-            or (namespace, repository) in self.repositories
-            or self.token in repository.lower()
-            or self.token in namespace.lower()
+        return RegistryAuth(
+            credentials.registry_username,
+            credentials.registry_password,
+            endpoints.registry,
+            endpoints.registry_auth_url,
+            on_token,
         )
-
-    def check_delete(self, namespace: str, repository: str | None = None) -> None:
-        if not self.owns(namespace, repository):
-            what = namespace if repository is None else f"{namespace}/{repository}"
-            raise GuardRefused(f"refusing to delete {what}: this run did not create it")
+    if credentials.token:
+        return OriginBound(HeaderAuth("Authorization", f"Bearer {credentials.token}"), endpoints.registry)
+    return None
 
 
 class SwrClient:
     def __init__(
         self,
-        endpoint: str,
-        registry: str,
+        endpoints: Endpoints,
         credentials: Credentials,
-        ledger: Ledger,
+        journal: RunJournal,
         redactor: Redactor,
         timeout: float = 30.0,
+        retry: RetryPolicy | None = None,
+        ownership: Ownership | None = None,
     ) -> None:
-        self.ledger = ledger
+        self.journal = journal
         self.redactor = redactor
+        self.credentials = credentials
         self.transcript: list[Exchange] = []
-        hooks = {"response": [self._record]}
-        pushing = registry_auth(credentials)
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self._ownership = ownership or journal
+        pushing = registry_auth(credentials, endpoints, redactor.add)
         self.can_push = pushing is not None
-        self._manage = httpx.Client(
-            base_url=endpoint, auth=manage_auth(credentials), timeout=timeout, event_hooks=hooks
-        )
-        self._registry = httpx.Client(base_url=registry, auth=pushing, timeout=timeout, event_hooks=hooks)
+        hooks = {"request": [self._guard]}
+
+        def client(base: str, auth: httpx.Auth | None) -> httpx.Client:
+            transport = DeadlineTransport(endpoints.verify)
+            return httpx.Client(base_url=base, auth=auth, timeout=timeout, event_hooks=hooks, transport=transport)
+
+        self._manage = client(endpoints.manage, OriginBound(manage_auth(credentials), endpoints.manage))
+        self._registry = client(endpoints.registry, pushing)
+        self.oci = OciSession(self)
 
     def close(self) -> None:
         self._manage.close()
         self._registry.close()
 
-    # -- recording ---------------------------------------------------------------------------
+    # -- sending ---------------------------------------------------------------------------------
 
-    def _record(self, response: httpx.Response) -> None:
-        """Every response of both APIs, with the request as sent (auth headers included)."""
-        self.transcript.append(Exchange(response.request, response, self.redactor))
-
-    def _send(self, client: httpx.Client, method: str, url: str, **kwargs: Any) -> Exchange:
-        request = client.build_request(method, url, **{k: v for k, v in kwargs.items() if k != "auth"})
+    def _guard(self, request: httpx.Request) -> None:
+        """Every request actually sent (auth retries included): nothing foreign may change."""
         try:
-            response = client.send(request, auth=kwargs.get("auth", httpx.USE_CLIENT_DEFAULT))
+            target = changed_by(request.method, request.url.raw_path.decode("ascii"))
+        except UnsafePath as exc:
+            raise GuardRefused(f"refusing {exc}") from None
+        if target is not None and not self._ownership.owns(target):
+            raise GuardRefused(f"refusing {request.method} {request.url.path}: this run did not create {target}")
+
+    def _send(
+        self, client: httpx.Client, method: str, url: str | httpx.URL, *, under_test: bool = False, **kwargs: Any
+    ) -> Exchange:
+        """Send once, or again while the target says "try later" (within `retry`); record each answer."""
+        auth = kwargs.pop("auth", httpx.USE_CLIENT_DEFAULT)
+        attempt = 0
+        while True:
+            request = client.build_request(method, url, **kwargs)
+            exchange = self._send_once(client, request, auth, under_test, attempt)
+            if exchange is None:  # connection failed on a call that may be retried
+                attempt += 1
+                continue
+            assert exchange.response is not None
+            wait = self.retry.wait_before_retry(exchange.response, attempt)
+            if wait is None:
+                if asks_to_retry(exchange.response):
+                    raise Broken(f"the target kept asking to try later: {exchange.summary()}{self._why_stop(exchange)}")
+                return exchange
+            time.sleep(wait)
+            attempt += 1
+
+    def _send_once(
+        self, client: httpx.Client, request: httpx.Request, auth: Any, under_test: bool, attempt: int
+    ) -> Exchange | None:
+        try:
+            with deadline(self.timeout):
+                response = read_capped(client.send(request, auth=auth, stream=True), BODY_CAP)
+        except (GuardRefused, Broken):
+            raise
+        except NotAllowed as exc:
+            raise SetupFailed(f"{request.method} {request.url}: {exc}") from None
+        except BodyTooLarge as exc:
+            self.transcript.append(Exchange(request, None, self.redactor, error=str(exc), under_test=under_test))
+            raise Broken(f"{request.method} {self.redactor.text(str(request.url))}: {exc}") from None
         except httpx.TransportError as exc:
-            exchange = Exchange(request, None, self.redactor, error=f"{type(exc).__name__}: {exc}")
+            error = f"{type(exc).__name__}: {exc or 'no answer within the deadline'}"
+            exchange = Exchange(request, None, self.redactor, error=error, under_test=under_test)
             self.transcript.append(exchange)
-            raise TargetUnreachable(f"{method} {request.url}: {exchange.error}") from exc
-        return next(e for e in reversed(self.transcript) if e.response is response)
+            reset = isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError)  # not a timeout: no retry
+            wait = self.retry.wait_after_reset(attempt) if reset and not under_test else None
+            if wait is None:
+                raise TargetUnreachable(exchange.summary()) from None
+            time.sleep(wait)
+            return None
+        exchange = Exchange(response.request, response, self.redactor, under_test=under_test)
+        self.transcript.append(exchange)
+        return exchange
+
+    def _why_stop(self, exchange: Exchange) -> str:
+        after = retry_after(exchange.response) if exchange.response is not None else None
+        if after is not None and after > self.retry.longest_wait:
+            return f" (Retry-After {after:.0f} s is longer than the {self.retry.longest_wait:.0f} s the suite waits)"
+        return f" ({self.retry.attempts} attempts)"
 
     def manage(self, method: str, path: str, **kwargs: Any) -> Exchange:
         return self._send(self._manage, method, path, **kwargs)
@@ -129,55 +201,91 @@ class SwrClient:
     # -- setup operations ---------------------------------------------------------------------
 
     def create_namespace(self, namespace: str) -> None:
+        self.journal.intend_namespace(namespace)
         self._setup("POST", MANAGE, f"create namespace {namespace}", json={"namespace": namespace})
-        self.ledger.namespaces.append(namespace)
+        self.journal.created(Target(namespace))
 
     def namespace_exists(self, namespace: str) -> bool:
-        return self._setup("GET", f"{MANAGE}/{namespace}", f"show namespace {namespace}", ok=(404,)).status != 404
+        path = namespace_path(namespace)
+        return self._setup("GET", path, f"show namespace {namespace}", ok=(404,)).status != 404
+
+    def namespaces(self) -> list[str]:
+        """Names of the namespaces the credentials see (each checked against the naming rules)."""
+        data = self._json(self._setup("GET", MANAGE, "list namespaces"))
+        items = data.get("namespaces", []) if isinstance(data, dict) else []
+        return [
+            _server_name(item.get("name") if isinstance(item, dict) else item, NameKind.NAMESPACE) for item in items
+        ]
 
     def delete_namespace(self, namespace: str) -> None:
-        self.ledger.check_delete(namespace)
-        self._setup("DELETE", f"{MANAGE}/{namespace}", f"delete namespace {namespace}", ok=(404,))
+        self._setup("DELETE", namespace_path(namespace), f"delete namespace {namespace}", ok=(404,))
+        self.journal.deleted(Target(namespace))
 
     def create_repository(self, namespace: str, repository: str) -> None:
+        self.journal.intend_repository(namespace, repository)
         body = {"repository": repository, "is_public": False, "category": "other", "description": "swr-conformance"}
-        self._setup("POST", f"{MANAGE}/{namespace}/repos", f"create repository {namespace}/{repository}", json=body)
-        self.ledger.repositories.append((namespace, repository))
+        path = f"{namespace_path(namespace)}/repos"
+        self._setup("POST", path, f"create repository {namespace}/{repository}", json=body)
+        self.journal.created(Target(namespace, repository))
 
     def repository_exists(self, namespace: str, repository: str) -> bool:
-        path = f"{MANAGE}/{namespace}/repos/{repository_to_path(repository)}"
+        path = repository_path(namespace, repository)
         return self._setup("GET", path, f"show repository {namespace}/{repository}", ok=(404,)).status != 404
 
+    def repositories(self, namespace: str) -> dict[str, str | None]:
+        """The repositories in `namespace` (`GET /v2/manage/repos?namespace=`): name -> created, names checked."""
+        what = f"list repositories of {namespace}"
+        data = self._json(self._setup("GET", "/v2/manage/repos", what, params={"namespace": namespace}))
+        items = data if isinstance(data, list) else []
+        found = [item for item in items if isinstance(item, dict) and item.get("namespace", namespace) == namespace]
+        return {_server_name(item.get("name"), NameKind.REPOSITORY): item.get("created") for item in found}
+
     def tags(self, namespace: str, repository: str) -> list[str]:
-        path = f"{MANAGE}/{namespace}/repos/{repository_to_path(repository)}/tags"
-        exchange = self._setup("GET", path, f"list tags of {namespace}/{repository}")
-        assert exchange.response is not None
-        return sorted(t.get("Tag") or t.get("tag") for t in exchange.response.json())
+        """The repository's tags; a tag name that breaks the OCI tag grammar is a finding, never a request."""
+        what = f"list tags of {namespace}/{repository}"
+        data = self._json(self._setup("GET", repository_path(namespace, repository, "tags"), what))
+        if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
+            raise SetupFailed(f"list tags of {namespace}/{repository}: not a JSON list of tag objects")
+        tags = [t.get("Tag", t.get("tag")) for t in data]
+        for tag in tags:
+            if not isinstance(tag, str) or not TAG_PATTERN.match(tag):
+                raise InvalidServerName(f"list tags of {namespace}/{repository} returned an invalid tag name {tag!r}")
+        return sorted(tags)
 
     def delete_tag(self, namespace: str, repository: str, tag: str) -> None:
-        self.ledger.check_delete(namespace, repository)
-        path = f"{MANAGE}/{namespace}/repos/{repository_to_path(repository)}/tags/{tag}"
+        path = repository_path(namespace, repository, "tags", tag)
         self._setup("DELETE", path, f"delete tag {namespace}/{repository}:{tag}")
 
     def push_image(self, namespace: str, repository: str, tag: str) -> Image:
         """Push a tiny image unique to this repository through the OCI API (creates the repository)."""
-        image = build_image(f"{self.ledger.token}/{namespace}/{repository}:{tag}")
-        name = f"{namespace}/{repository}"
-        self.ledger.repositories.append((namespace, repository))
+        image = build_image(f"{self.journal.run_id}/{namespace}/{repository}:{tag}")
+        name = oci_path(namespace, repository).removeprefix("/v2/")
+        self.journal.intend_repository(namespace, repository)
         try:
-            push_image(self._registry, name, tag, image)
-        except httpx.HTTPStatusError as exc:
-            failed = Exchange(exc.request, exc.response, self.redactor)
-            raise SetupFailed(f"pushing {name}:{tag} failed: {failed.summary()}") from None
-        except httpx.TransportError as exc:
-            raise TargetUnreachable(f"pushing {name}:{tag}: {exc}") from exc
+            push_image(self.oci, name, segment(tag), image)
+        except PushFailed as exc:
+            raise SetupFailed(f"pushing {namespace}/{repository}:{tag} failed: {exc}") from None
+        self.journal.created(Target(namespace, repository))
         return image
 
     def manifest_exists(self, namespace: str, repository: str, digest: str) -> bool:
-        exchange = self._send(self._registry, "HEAD", f"/v2/{namespace}/{repository}/manifests/{digest}")
+        path = oci_path(namespace, repository, "manifests", digest)
+        exchange = self._send(self._registry, "HEAD", path, headers={"Accept": MANIFEST_ACCEPT})
         if exchange.status not in (200, 404):
             raise SetupFailed(f"fetching manifest {digest}: {exchange.summary()}")
         return exchange.status == 200
+
+    def registry_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
+        response = self._send(self._registry, method, url, **kwargs).response
+        assert response is not None
+        return response
+
+    def _json(self, exchange: Exchange) -> Any:
+        assert exchange.response is not None
+        try:
+            return exchange.response.json()
+        except ValueError:
+            raise SetupFailed(f"expected JSON: {exchange.summary()}") from None
 
     # -- the operation under test ---------------------------------------------------------------
 
@@ -188,13 +296,41 @@ class SwrClient:
         *,
         credentials: str = "configured",
         headers: dict[str, str] | None = None,
+        under_test: bool = True,
     ) -> Exchange:
-        """DELETE .../repos/{repository}: `credentials` is "configured", "none" or "wrong"."""
-        self.ledger.check_delete(namespace, repository)
-        path = f"{MANAGE}/{namespace}/repos/{repository_to_path(repository)}"
-        if credentials == "configured":
-            return self.manage("DELETE", path, headers=headers)
+        """DELETE .../repos/{repository}; `credentials` is one of `CREDENTIAL_MODES`."""
+        path = repository_path(namespace, repository)
         extra = dict(headers or {})
+        auth: httpx.Auth | object | None = httpx.USE_CLIENT_DEFAULT
         if credentials == "wrong":
             extra["X-Auth-Token"] = "swrc-wrong-" + random_secrets.token_hex(16)
-        return self.manage("DELETE", path, headers=extra, auth=None)
+            auth = None
+        elif credentials == "none":
+            auth = None
+        elif credentials != "configured":
+            assert self.credentials.ak and self.credentials.sk, "AK/SK probes need an AK/SK run"
+            auth = TamperedSdkHmacAuth(
+                self.credentials.ak, self.credentials.sk, self.credentials.project_id, credentials
+            )
+        exchange = self._send(self._manage, "DELETE", path, headers=extra, auth=auth, under_test=under_test)
+        if exchange.status is not None and 200 <= exchange.status < 300:
+            self.journal.deleted(Target(namespace, repository))
+        return exchange
+
+
+class OciSession:
+    """The OCI registry API through the client: bounded, guarded, recorded requests (a `Requester`)."""
+
+    def __init__(self, client: SwrClient) -> None:
+        self._client = client
+
+    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
+        return self._client.registry_request(method, url, **kwargs)
+
+
+def _server_name(name: object, kind: NameKind) -> str:
+    """A name a server returned, used only when it obeys the naming rules."""
+    if not isinstance(name, str) or (found := violation(name, kind)) is not None:
+        why = "not a string" if not isinstance(name, str) else found.message if found else ""
+        raise InvalidServerName(f"the target listed an invalid {kind} name {name!r}: {why}")
+    return name

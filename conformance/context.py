@@ -83,16 +83,19 @@ class CheckContext:
 
     def expect_status(self, exchange: Exchange, condition: str | None = None) -> None:
         """The status the profile states for the condition, exactly."""
+        __tracebackhide__ = True
         expected = self.expectation(condition)
         if exchange.status not in expected.statuses:
             self.fail(f"expected {_statuses(expected)}, observed {exchange.status}", exchange, expected)
 
     def expect(self, holds: bool, message: str, exchange: Exchange | None = None) -> None:
+        __tracebackhide__ = True
         if not holds:
             self.fail(message, exchange or self.subject)
 
     def expect_error_information(self, exchange: Exchange, condition: str | None = None) -> None:
         """SWR error information in the body: failing where the profile requires it, else a note."""
+        __tracebackhide__ = True
         expected = self.expectation(condition)
         found = _error_information(exchange)
         if isinstance(found, ErrorInfo) or expected.error_body is ErrorBody.NONE:
@@ -103,6 +106,7 @@ class CheckContext:
         self.notes.append(f"recommendation: {message}")
 
     def fail(self, message: str, exchange: Exchange | None, expected: Expectation | None = None) -> NoReturn:
+        __tracebackhide__ = True
         expected = expected or self.expectation()
         lines = [f"{expected.condition}: {message}"]
         lines.append(f"  document {self.profile.document.id} ({self.profile.id}): {expected.quote}")

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    token: str | None = None  # IAM token, sent as X-Auth-Token
+    token: str | None = field(default=None, repr=False)  # IAM token, sent as X-Auth-Token
     ak: str | None = None  # access key for SDK-HMAC-SHA256 signing
-    sk: str | None = None
+    sk: str | None = field(default=None, repr=False)
     project_id: str | None = None  # X-Project-Id on signed requests
     registry_username: str | None = None  # OCI registry (docker login)
-    registry_password: str | None = None
+    registry_password: str | None = field(default=None, repr=False)
 
     @property
     def given(self) -> bool:

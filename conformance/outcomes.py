@@ -30,6 +30,10 @@ class NonConformance(AssertionError):
         self.exchange = exchange
 
 
+class InvalidServerName(NonConformance):
+    """A name the target returned breaks the naming rules: a finding, never used in a request."""
+
+
 class Broken(Exception):
     """Not a verdict on the contract: the target could not be reached or the state not set up."""
 

@@ -7,7 +7,9 @@ it too (credentials from SWR_TOKEN / SWR_AK + SWR_SK). Lifecycle lives in fixtur
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sys
 import time
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
@@ -20,21 +22,27 @@ import pytest
 
 from conformance import __version__, allure_labels, results
 from conformance.checks import MARKER, check_of, preconditions_of
-from conformance.client import Ledger, SwrClient
+from conformance.client import SwrClient
 from conformance.context import CheckContext
-from conformance.outcomes import Broken, Outcome
+from conformance.faults import FAULT_HEADER
+from conformance.interrupts import Interrupts
+from conformance.outcomes import Broken, NonConformance, Outcome
+from conformance.paths import namespace_path
 from conformance.profiles import Profile, load_profile
-from conformance.provisioning.run_state import RunState, new_run_token
+from conformance.provisioning.journal import RunJournal, new_run_id
+from conformance.provisioning.run_state import RunState
 from conformance.reference.config import (
+    DEV_AK,
+    DEV_PROJECT_ID,
     DEV_REGISTRY_PASSWORD,
     DEV_REGISTRY_USERNAME,
-    DEV_TOKEN,
+    DEV_SK,
     ReferenceConfig,
 )
 from conformance.reference.server import ReferenceServer
 from conformance.report import final_table
 from conformance.resources import SPEC_FILE, spec_sha256
-from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, resolve
+from conformance.settings import Settings, SettingsError, discover_config_file, resolve
 from conformance.transcript import Redactor
 
 PLUGIN_NAME = "swr-suite"
@@ -73,42 +81,54 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         pytest.exit(f"swr-conformance: {exc}", returncode=results.EXIT_USAGE)
     profile = suite.profile = load_profile(settings.profile)
     embedded = settings.embedded
-    with _target(settings, profile) as settings:
-        redactor = Redactor()
-        redactor.add(*settings.credentials.secrets)
-        client = SwrClient(
-            settings.endpoint or "",
-            settings.registry or settings.endpoint or "",
-            settings.credentials,
-            Ledger(new_run_token()),
-            redactor,
-            settings.timeout,
-        )
+    with _target(settings, profile) as settings, suite.interrupts.installed():
+        suite.redactor.add_credentials(settings.credentials)
+        run_id = new_run_id()
+        journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}.jsonl")
+        client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
         run = RunState(client, settings.namespace)
         suite.run_info = _run_info(settings, profile, run, embedded)
         suite.settings = settings
+        suite.header(settings, run_id, journal)
         try:
-            _preflight(client)
+            _preflight(client, settings)
             run.start()
         except Broken as exc:
             suite.setup_error = f"target is broken, no check ran: {exc}"
-            suite.leftovers = run.cleanup()
-            client.close()
-            pytest.exit(f"swr-conformance: {suite.setup_error}", returncode=results.EXIT_BROKEN)
+        except ConfigurationError as exc:
+            suite.setup_error, suite.usage_error = f"configuration error, no check ran: {exc}", True
         try:
-            yield run
+            if suite.setup_error is None:
+                yield run
         finally:
-            suite.leftovers = run.cleanup()
-            client.close()
+            _clean_up(suite, run)
+    if suite.setup_error is not None:
+        code = results.EXIT_USAGE if suite.usage_error else results.EXIT_BROKEN
+        pytest.exit(f"swr-conformance: {suite.setup_error}", returncode=code)
+
+
+def _clean_up(suite: SuitePlugin, run: RunState) -> None:
+    """Cleanup at the end of the run, interrupts or not; a second signal aborts it, saying so."""
+    journal = run.journal
+    with suite.interrupts.cleaning(str(journal.path)):
+        suite.leftovers = run.cleanup()
+    if suite.interrupts.cleanup_aborted:
+        suite.leftovers.append(f"cleanup aborted: swr-conformance sweep --journal {journal.path} removes the rest")
+    run.client.close()
+    journal.close()
 
 
 @pytest.fixture
 def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckContext]:
-    """One check's context; afterwards, any 500 it saw must carry error information."""
+    """One check's context. Afterwards: a 5xx answer to the DELETE under test must carry error
+    information; whatever the run created and did not delete must still exist; the check's
+    repositories are removed."""
     suite = _suite(request.config)
     check = check_of(request.node)
     assert check is not None, "the swr fixture serves functions decorated with @check"
     assert suite.settings is not None and suite.profile is not None
+    if swr_run.lost is not None:
+        raise Broken(swr_run.lost)
     profile = suite.profile
     ctx = CheckContext(check, swr_run, profile, suite.settings.fault_injection)
     request.node.stash[_CONTEXT] = ctx
@@ -118,8 +138,13 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
             pytest.skip(reason)
     yield ctx
     for exchange in ctx.exchanges():
-        if (exchange.status or 0) >= 500:
+        if exchange.under_test and (exchange.status or 0) >= 500:
             ctx.expect_error_information(exchange, "delete.server-error")
+    gone = swr_run.vanished()
+    swr_run.clear_check()
+    if gone:
+        swr_run.restore(gone)
+        ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
 
 
 def _suite(config: pytest.Config) -> SuitePlugin:
@@ -128,8 +153,8 @@ def _suite(config: pytest.Config) -> SuitePlugin:
 
 def settings_from_pytest(config: pytest.Config) -> Settings:
     given = {name: config.getoption(f"swr_{name}") for name in (*_OPTIONS, "fault_injection")}
-    config_file = given.pop("config") or (DEFAULT_CONFIG_FILE if Path(DEFAULT_CONFIG_FILE).is_file() else None)
-    return resolve(given, os.environ, Path(config_file) if config_file else None)
+    config_file = given.pop("config")
+    return resolve(given, os.environ, discover_config_file(Path(config_file) if config_file else None, os.environ))
 
 
 class SuitePlugin:
@@ -144,6 +169,9 @@ class SuitePlugin:
         self.leftovers: list[str] = []
         self.summary: dict[str, Any] | None = None
         self.setup_error: str | None = None
+        self.usage_error = False
+        self.redactor = Redactor()
+        self.interrupts = Interrupts(self._say)
         self._started = time.monotonic()
         self._finished: set[str] = set()
         self._config: pytest.Config | None = None
@@ -190,13 +218,8 @@ class SuitePlugin:
             self.results[item.nodeid] = result
         result.duration_s = round(result.duration_s + call.duration, 4)
         if call.excinfo is not None:
-            exc = call.excinfo.value
-            if call.excinfo.errisinstance(pytest.skip.Exception):
-                result.worsen(Outcome.SKIPPED, str(getattr(exc, "msg", exc)))
-            elif isinstance(exc, AssertionError) and call.when != "setup":
-                result.worsen(Outcome.FAILED, str(exc))
-            else:
-                result.worsen(Outcome.BROKEN, f"{type(exc).__name__}: {exc}")
+            result.worsen(*classify(call.excinfo.value, call.when))
+        _redact_report(report, self.redactor)
         if call.when == "teardown" and (ctx := item.stash.get(_CONTEXT, None)) is not None:
             result.notes.extend(ctx.notes)
             if ctx.subject is not None:
@@ -232,7 +255,7 @@ class SuitePlugin:
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if not self.results and not self.setup_error:
             return
-        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED
+        interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or self.interrupts.interrupted
         for result in self.results.values():
             if result.node_id not in self._finished:
                 result.worsen(Outcome.BROKEN, "interrupted before the check finished")
@@ -249,7 +272,8 @@ class SuitePlugin:
         )
         self.summary = data["summary"]
         assert self.settings is not None
-        results.write(self.settings.output_dir / "results.json", data)
+        results.write(self.settings.output_dir / "results.json", data, self.redactor)
+        _redact_files(self.settings.output_dir / "allure-results", self.redactor)
         if not self.setup_error:
             session.exitstatus = results.exit_status(data["summary"])
 
@@ -259,20 +283,72 @@ class SuitePlugin:
         for line in final_table(list(self.results.values()), self.summary, self.leftovers):
             terminalreporter.write_line(line)
 
+    def header(self, settings: Settings, run_id: str, journal: RunJournal) -> None:
+        """Before the first check: where the run goes, and how to undo it if it is killed."""
+        tls = " · TLS verification OFF (--insecure)" if settings.insecure else ""
+        self._write(f"swr-conformance {__version__} · run {run_id} · profile {settings.profile}{tls}")
+        self._write(f"target {settings.endpoint} · registry {settings.registry or settings.endpoint}")
+        self._write(f"journal {journal.path} (if the run is killed: swr-conformance sweep --journal FILE)")
+
     def _write(self, line: str) -> None:
-        reporter = self._config.pluginmanager.get_plugin("terminalreporter") if self._config else None
-        if reporter is not None:
+        if self._config is None or (reporter := self._config.pluginmanager.get_plugin("terminalreporter")) is None:
+            return
+        capture = self._config.pluginmanager.get_plugin("capturemanager")
+        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():  # from fixtures too
             reporter.ensure_newline()
-            reporter.write_line(line)
+            reporter.write_line(self.redactor.text(line))
+
+    def _say(self, line: str) -> None:
+        sys.stderr.write(line + "\n")
+        sys.stderr.flush()
 
 
-def _preflight(client: SwrClient) -> None:
-    """Reachable, and the credentials accepted: show a namespace that cannot exist (expect 404)."""
-    exchange = client.manage("GET", f"/v2/manage/namespaces/{client.ledger.token}-preflight")
+def classify(exc: BaseException, when: str) -> tuple[Outcome, str]:
+    """Only a NonConformance (a finding about the target's answers) fails a check; a skip skips it;
+    anything else, the suite's own asserts included, makes it broken with the cause."""
+    if isinstance(exc, pytest.skip.Exception):
+        return Outcome.SKIPPED, str(getattr(exc, "msg", exc))
+    if isinstance(exc, NonConformance) and when != "setup":
+        return Outcome.FAILED, str(exc)
+    return Outcome.BROKEN, f"{type(exc).__name__}: {exc}"
+
+
+def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
+    """What pytest prints and JUnit stores of a check (traceback, captured output), redacted."""
+    if report.longrepr is not None and not isinstance(report.longrepr, tuple):
+        report.longrepr = redactor.text(str(report.longrepr))
+    report.sections = [(title, redactor.text(text)) for title, text in report.sections]
+
+
+def _redact_files(directory: Path, redactor: Redactor) -> None:
+    """The Allure writer records exception messages and traces itself: redact what it wrote."""
+    for path in directory.glob("*") if directory.is_dir() else []:
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        redacted = redactor.text(text)
+        if redacted != text:
+            path.write_text(redacted, encoding="utf-8", errors="surrogateescape")
+
+
+class ConfigurationError(Exception):
+    """The settings do not fit the target (exit status 2)."""
+
+
+def _preflight(client: SwrClient, settings: Settings) -> None:
+    """Reachable, the credentials accepted (show a namespace that cannot exist: 404), and, when
+    fault injection is said to be on, the fault header honoured (the same request answers 5xx)."""
+    path = namespace_path(f"{client.journal.run_id}-preflight")
+    exchange = client.manage("GET", path)
     if exchange.status in (401, 403):
         raise Broken(f"credentials rejected: {exchange.summary()}")
     if exchange.status != 404:
         raise Broken(f"unexpected answer to a setup call: {exchange.summary()}")
+    if settings.fault_injection:
+        faulted = client.manage("GET", path, headers={FAULT_HEADER: "preflight"})
+        if (faulted.status or 0) < 500:
+            raise ConfigurationError(
+                f"--fault-injection, but the target ignores the {FAULT_HEADER} header ({faulted.summary()}); "
+                "drop --fault-injection or enable faults on the target"
+            )
 
 
 @contextmanager
@@ -286,7 +362,9 @@ def _target(settings: Settings, profile: Profile) -> Iterator[Settings]:
             settings,
             endpoint=server.url,
             registry=server.url,
-            token=DEV_TOKEN,
+            ak=DEV_AK,
+            sk=DEV_SK,
+            project_id=DEV_PROJECT_ID,
             registry_username=DEV_REGISTRY_USERNAME,
             registry_password=DEV_REGISTRY_PASSWORD,
             fault_injection=True,
@@ -296,7 +374,7 @@ def _target(settings: Settings, profile: Profile) -> Iterator[Settings]:
 
 def _run_info(settings: Settings, profile: Profile, run: RunState, embedded: bool) -> dict[str, Any]:
     return {
-        "run_id": run.token,
+        "run_id": run.run_id,
         "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "spec": {"file": SPEC_FILE.name, "sha256": spec_sha256()},
         "profile": {

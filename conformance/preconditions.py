@@ -24,3 +24,10 @@ def second_namespace(ctx: CheckContext) -> str | None:
     if not ctx.run.may_create_namespaces:
         return "needs a second namespace; --namespace limits the run to one it may not add to"
     return None
+
+
+def signs_requests(ctx: CheckContext) -> str | None:
+    """Tampered signatures can only be probed in a run that signs with AK/SK."""
+    if not ctx.client.credentials.ak:
+        return "the run authenticates with X-Auth-Token; AK/SK signature probes need --ak/--sk"
+    return None

@@ -12,6 +12,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.outcomes import Outcome
+from conformance.transcript import Redactor
 
 RESULTS_SCHEMA = "swr-conformance/results/v1"
 
@@ -73,6 +74,7 @@ def document(run: dict[str, Any], results: list[CheckResult]) -> dict[str, Any]:
     }
 
 
-def write(path: Path, data: dict[str, Any]) -> None:
+def write(path: Path, data: dict[str, Any], redactor: Redactor) -> None:
+    """results.json, redacted as a whole (a target may echo a secret into any field)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    path.write_text(redactor.text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n", encoding="utf-8")

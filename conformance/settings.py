@@ -6,13 +6,15 @@ The same names serve the `run` command, the pytest options (`--swr-<name>`) and 
 
 from __future__ import annotations
 
+import ssl
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from conformance.client import Endpoints
 from conformance.credentials import Credentials
 from conformance.names import NameKind, violation
 from conformance.profiles import DEFAULT_PROFILE, ProfileError, load_profile
@@ -28,12 +30,18 @@ class SettingsError(ValueError):
 class Settings:
     endpoint: str | None = None  # None: start the embedded reference registry
     registry: str | None = None  # default: the endpoint
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     ak: str | None = None
-    sk: str | None = None
+    sk: str | None = field(default=None, repr=False)
     project_id: str | None = None
     registry_username: str | None = None
-    registry_password: str | None = None
+    registry_password: str | None = field(default=None, repr=False)
+    token_file: str | None = None  # secrets read from files (CI secret mounts)
+    sk_file: str | None = None
+    registry_password_file: str | None = None
+    registry_auth_url: str | None = None  # a token realm on another host that may get registry credentials
+    ca_bundle: str | None = None
+    insecure: bool = False  # no TLS verification: shown in the report and on the terminal
     profile: str = DEFAULT_PROFILE
     namespace: str | None = None
     target_version: str | None = None
@@ -51,6 +59,13 @@ class Settings:
             self.token, self.ak, self.sk, self.project_id, self.registry_username, self.registry_password
         )
 
+    def endpoints(self) -> Endpoints:
+        verify: ssl.SSLContext | bool = not self.insecure
+        if self.ca_bundle and not self.insecure:
+            verify = ssl.create_default_context(cafile=self.ca_bundle)
+        manage = self.endpoint or ""
+        return Endpoints(manage, self.registry or manage, self.registry_auth_url, verify)
+
     @property
     def output_dir(self) -> Path:
         return Path(self.output)
@@ -61,10 +76,10 @@ class Settings:
             load_profile(self.profile)
         except ProfileError as exc:
             raise SettingsError(str(exc)) from None
-        for name in ("endpoint", "registry"):
+        for name in ("endpoint", "registry", "registry_auth_url"):
             url = getattr(self, name)
             if url is not None and (urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).netloc):
-                raise SettingsError(f"--{name} must be an http(s) URL, got {url!r}")
+                raise SettingsError(f"--{name.replace('_', '-')} must be an http(s) URL, got {url!r}")
         if self.token and (self.ak or self.sk):
             raise SettingsError("give either --token or --ak/--sk, not both")
         if bool(self.ak) != bool(self.sk):
@@ -77,7 +92,29 @@ class Settings:
             raise SettingsError(f"--namespace: {found.message}")
         if self.timeout <= 0:
             raise SettingsError("--timeout must be positive")
+        if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
+            raise SettingsError(f"--ca-bundle {self.ca_bundle} is not a file")
         return self
+
+    def with_secret_files(self) -> Settings:
+        """`--token-file` and the like read into their settings (a file beats nothing, not a value)."""
+        read: dict[str, Any] = {}
+        for name in _SECRET_FILES:
+            path = getattr(self, f"{name}_file")
+            if path is None:
+                continue
+            if getattr(self, name):
+                raise SettingsError(f"give --{name.replace('_', '-')} or --{name.replace('_', '-')}-file, not both")
+            try:
+                read[name] = Path(path).read_text(encoding="utf-8").strip()
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"--{name.replace('_', '-')}-file {path}: {exc}") from None
+            if not read[name]:
+                raise SettingsError(f"--{name.replace('_', '-')}-file {path} is empty")
+        return replace(self, **read)
+
+
+_SECRET_FILES = ("token", "sk", "registry_password")
 
 
 def env_name(field_name: str) -> str:
@@ -105,7 +142,9 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return settings
 
 
-_FILE_TYPES: dict[str, type | tuple[type, ...]] = {"fault_injection": bool, "timeout": (int, float)}
+_BOOLEANS = ("fault_injection", "insecure")
+_FILE_TYPES: dict[str, type | tuple[type, ...]] = {"fault_injection": bool, "insecure": bool, "timeout": (int, float)}
+_TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
 _TYPE_NAMES = {str: "string", bool: "boolean", (int, float): "number"}
 
 
@@ -119,8 +158,11 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coerce(name: str, raw: str) -> Any:
-    if name == "fault_injection":
-        return raw.strip().lower() in {"1", "true", "yes", "on"}
+    if name in _BOOLEANS:
+        value = raw.strip().lower()
+        if value not in _TRUE | _FALSE:
+            raise SettingsError(f"{env_name(name)} must be one of true/false/1/0/yes/no, got {raw!r}")
+        return value in _TRUE
     if name == "timeout":
         try:
             return float(raw)
@@ -140,4 +182,15 @@ def resolve(command_line: Mapping[str, Any], environ: Mapping[str, str], config_
         settings = Settings(**merged)
     except TypeError as exc:
         raise SettingsError(str(exc)) from None
-    return settings.validated()
+    return settings.with_secret_files().validated()
+
+
+def discover_config_file(given: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """The settings file: `--config`, else `SWR_CONFIG`, else `./swr-conformance.toml` if present."""
+    named = given or (Path(environ["SWR_CONFIG"]) if environ.get("SWR_CONFIG") else None)
+    if named is not None:
+        if not named.is_file():
+            raise SettingsError(f"config file {named} does not exist")
+        return named
+    default = Path(DEFAULT_CONFIG_FILE)
+    return default if default.is_file() else None

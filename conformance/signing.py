@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from collections.abc import Generator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -84,10 +85,17 @@ class SdkHmacAuth(httpx.Auth):
         self._sk = sk
         self._project_id = project_id
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(ak={self._ak!r})"
+
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers[DATE_HEADER] = datetime.now(UTC).strftime(DATE_FORMAT)
-        if self._project_id:
-            request.headers["X-Project-Id"] = self._project_id
+        self.sign(request, datetime.now(UTC), self._project_id, request.content)
+        yield request
+
+    def sign(self, request: httpx.Request, at: datetime, project_id: str | None, signed_body: bytes) -> None:
+        request.headers[DATE_HEADER] = at.strftime(DATE_FORMAT)
+        if project_id:
+            request.headers["X-Project-Id"] = project_id
         headers = {k.lower(): v for k, v in request.headers.items()}
         signed = sorted(name for name in headers if "_" not in name and name not in {"authorization", "content-length"})
         text = string_to_sign(
@@ -96,12 +104,42 @@ class SdkHmacAuth(httpx.Auth):
             request.url.query.decode(),
             headers,
             signed,
-            request.content,
+            signed_body,
             request.headers[DATE_HEADER],
         )
         request.headers["Authorization"] = (
             f"{ALGORITHM} Access={self._ak}, SignedHeaders={';'.join(signed)}, Signature={signature(self._sk, text)}"
         )
+
+
+#: Signed requests a server must refuse: each breaks one thing a valid signature binds.
+AUTH_PROBES = ("wrong-signature", "other-body", "expired-date", "foreign-project")
+_OTHER_BODY = b'{"swr-conformance": "a body other than the one sent"}'
+
+
+class TamperedSdkHmacAuth(SdkHmacAuth):
+    """A signature by the right AK/SK that must still be refused (`probe` is one of AUTH_PROBES)."""
+
+    def __init__(self, ak: str, sk: str, project_id: str | None, probe: str) -> None:
+        super().__init__(ak, sk, project_id)
+        if probe not in AUTH_PROBES:
+            raise ValueError(f"unknown AK/SK probe {probe!r}")
+        self._probe = probe
+
+    def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
+        at, project, body = datetime.now(UTC), self._project_id, request.content
+        if self._probe == "expired-date":
+            at -= MAX_CLOCK_SKEW * 2
+        elif self._probe == "foreign-project":
+            project = "swrcforeignproject" + secrets.token_hex(7)
+        elif self._probe == "other-body":
+            body = _OTHER_BODY  # the declared hash names the signed body, not the one sent
+            request.headers[CONTENT_HASH_HEADER] = hashlib.sha256(body).hexdigest()
+        self.sign(request, at, project, body)
+        if self._probe == "wrong-signature":
+            scheme, _, hex_signature = request.headers["Authorization"].rpartition("Signature=")
+            flipped = "".join("0123456789abcdef"[(int(c, 16) + 1) % 16] for c in hex_signature)
+            request.headers["Authorization"] = scheme + "Signature=" + flipped
         yield request
 
 
@@ -143,6 +181,9 @@ def verify(request: SignedRequest, secrets: Mapping[str, str], now: datetime | N
     signed_headers = fields["SignedHeaders"].split(";")
     if DATE_HEADER.lower() not in signed_headers:
         return f"{DATE_HEADER} is not among the signed headers"
+    declared = request.headers.get(CONTENT_HASH_HEADER.lower())
+    if declared is not None and declared != hashlib.sha256(request.body).hexdigest():
+        return f"{CONTENT_HASH_HEADER} does not match the body received"
     text = string_to_sign(
         request.method, request.raw_path, request.query, request.headers, signed_headers, request.body, sdk_date
     )

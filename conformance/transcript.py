@@ -6,13 +6,18 @@ messages) is built from `Exchange.redacted()` or `Exchange.curl()`, never from r
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote, quote_plus
 
 import httpx
+
+from conformance.credentials import Credentials
 
 REDACTED = "[REDACTED]"
 # Headers whose whole value is a credential.
@@ -22,19 +27,40 @@ _TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "co
 _AS_IS = "\0"  # marks a curl argument that is already shell-quoted
 
 
+# Credentials whatever their value: an SDK signature, a Basic or Bearer credential echoed in a body.
+_CREDENTIAL_PATTERNS = re.compile(
+    r"(Signature=)[0-9A-Fa-f]{16,}|(\b(?:Basic|Bearer)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE
+)
+
+
+_SHORT = 8
+
+
 @dataclass(slots=True)
 class Redactor:
-    """Knows the run's secrets; replaces them wherever they appear."""
+    """Knows the run's secrets; replaces them, and the forms derived from them, wherever they appear."""
 
-    secrets: set[str] = field(default_factory=set)
+    secrets: set[str] = field(default_factory=set, repr=False)
 
     def add(self, *values: str | None) -> None:
-        self.secrets.update(v for v in values if v)
+        """A secret and the forms it travels in: JSON- and URL-escaped."""
+        for value in values:
+            if value:
+                self.secrets.update({value, json.dumps(value)[1:-1], quote(value, safe=""), quote_plus(value)})
+
+    def add_credentials(self, credentials: Credentials) -> None:
+        self.add(*credentials.secrets)
+        if credentials.registry_username and credentials.registry_password:
+            pair = f"{credentials.registry_username}:{credentials.registry_password}"
+            self.add(base64.b64encode(pair.encode()).decode(), base64.urlsafe_b64encode(pair.encode()).decode())
 
     def text(self, value: str) -> str:
         for secret in sorted(self.secrets, key=len, reverse=True):
-            value = value.replace(secret, REDACTED)
-        return value
+            if len(secret) >= _SHORT:
+                value = value.replace(secret, REDACTED)
+            else:  # a short secret only where it stands alone, not inside every word that contains it
+                value = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", REDACTED, value)
+        return _CREDENTIAL_PATTERNS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, value)
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         return {k: REDACTED if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers}
@@ -44,8 +70,9 @@ class Redactor:
 class Exchange:
     request: httpx.Request
     response: httpx.Response | None
-    redactor: Redactor
+    redactor: Redactor = field(repr=False)
     error: str | None = None  # transport error, when there is no response
+    under_test: bool = False  # the DELETE under test (not a setup, cleanup or registry call)
 
     @property
     def status(self) -> int | None:

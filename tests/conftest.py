@@ -17,7 +17,15 @@ import pytest
 
 from conformance.profiles import load_profile
 from conformance.provisioning.registry_auth import RegistryAuth
-from conformance.reference.config import DEV_REGISTRY_PASSWORD, DEV_REGISTRY_USERNAME, DEV_TOKEN, ReferenceConfig
+from conformance.reference.config import (
+    DEV_AK,
+    DEV_PROJECT_ID,
+    DEV_REGISTRY_PASSWORD,
+    DEV_REGISTRY_USERNAME,
+    DEV_SK,
+    DEV_TOKEN,
+    ReferenceConfig,
+)
 from conformance.reference.server import ReferenceServer
 
 _counter = itertools.count()
@@ -43,7 +51,7 @@ def manage(reference: ReferenceServer) -> Iterator[httpx.Client]:
 
 @pytest.fixture
 def registry(reference: ReferenceServer) -> Iterator[httpx.Client]:
-    auth = RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD)
+    auth = RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD, reference.url)
     with httpx.Client(base_url=reference.url, auth=auth) as client:
         yield client
 
@@ -99,11 +107,13 @@ def run_suite(output: Path, *args: str, env: dict[str, str] | None = None) -> Su
     return SuiteRun(process.returncode, process.stdout, process.stderr, output)
 
 
-def reference_target(server: ReferenceServer) -> list[str]:
-    """`run` options that point the suite at `server` with its development credentials."""
+def reference_target(server: ReferenceServer, aksk: bool = False) -> list[str]:
+    """`run` options that point the suite at `server` with its development credentials (a token, or
+    AK/SK signing, which also runs the tampered-signature checks)."""
+    credentials = ["--ak", DEV_AK, "--sk", DEV_SK, "--project-id", DEV_PROJECT_ID] if aksk else ["--token", DEV_TOKEN]
     return [
         "--endpoint", server.url,
-        "--token", DEV_TOKEN,
+        *credentials,
         "--registry-username", DEV_REGISTRY_USERNAME,
         "--registry-password", DEV_REGISTRY_PASSWORD,
         "--fault-injection",

@@ -18,7 +18,7 @@ from huaweicloudsdkswr.v2 import (
 )
 
 from conformance.provisioning.image import build_image, push_image
-from conformance.reference.config import DEV_AK, DEV_SK
+from conformance.reference.config import DEV_AK, DEV_PROJECT_ID, DEV_SK
 from conformance.reference.server import ReferenceServer
 from tests.conftest import unique
 
@@ -31,7 +31,7 @@ def _client(url: str, sk: str = DEV_SK) -> SwrClient:
     return (
         SwrClient.new_builder()
         .with_http_config(config)
-        .with_credentials(BasicCredentials(DEV_AK, sk, "0" * 32))
+        .with_credentials(BasicCredentials(DEV_AK, sk, DEV_PROJECT_ID))
         .with_endpoints([url])
         .build()
     )

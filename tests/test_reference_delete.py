@@ -6,8 +6,8 @@ import httpx
 import pytest
 
 from conformance.error_body import ErrorInfo, parse_error_body
+from conformance.faults import FAULT_HEADER
 from conformance.provisioning.image import build_image, push_image
-from conformance.reference.config import FAULT_HEADER
 from tests.conftest import create_repository, repo_path, unique
 
 

@@ -76,7 +76,7 @@ def test_bearer_challenge_flow() -> None:
         challenge = httpx.get(server.url + "/v2/").headers["www-authenticate"]
         assert challenge.startswith(f'Bearer realm="{server.url}/v2/token"')
         assert httpx.get(server.url + "/v2/token").status_code == 401
-        auth = RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD)
+        auth = RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD, server.url)
         with httpx.Client(base_url=server.url, auth=auth) as registry:
             httpx.post(
                 server.url + "/v2/manage/namespaces", json={"namespace": "ns"}, headers={"X-Auth-Token": DEV_TOKEN}

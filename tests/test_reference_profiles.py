@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from conformance.faults import FAULT_HEADER
 from conformance.profiles import load_profile
 from conformance.provisioning.image import build_image, push_image
 from conformance.provisioning.registry_auth import RegistryAuth
@@ -11,7 +12,6 @@ from conformance.reference.config import (
     DEV_REGISTRY_PASSWORD,
     DEV_REGISTRY_USERNAME,
     DEV_TOKEN,
-    FAULT_HEADER,
     ReferenceConfig,
 )
 from conformance.reference.server import ReferenceServer
@@ -21,7 +21,9 @@ from tests.conftest import create_repository, repo_path
 def test_current_profile_deletes_a_repository_with_its_images() -> None:
     with ReferenceServer(ReferenceConfig(profile=load_profile("swr-2025"))) as server:
         manage = httpx.Client(base_url=server.url, headers={"X-Auth-Token": DEV_TOKEN})
-        registry = httpx.Client(base_url=server.url, auth=RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD))
+        registry = httpx.Client(
+            base_url=server.url, auth=RegistryAuth(DEV_REGISTRY_USERNAME, DEV_REGISTRY_PASSWORD, server.url)
+        )
         assert manage.post("/v2/manage/namespaces", json={"namespace": "ns"}).status_code == 201
         digest = push_image(registry, "ns/app", "v1", build_image("x"))
         create_repository(manage, "ns", "keep")

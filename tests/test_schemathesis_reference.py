@@ -22,6 +22,8 @@ from conformance.resources import SPEC_FILE
 OPERATIONS = [
     (op.ok().method.upper(), op.ok().path) for op in schemathesis.openapi.from_path(SPEC_FILE).get_all_operations()
 ]
+#: Operations with no input at all: negative mode has nothing to break there.
+NO_INPUT = {("GET", "/v2/manage/namespaces")}
 
 
 @pytest.fixture(scope="module")
@@ -40,6 +42,8 @@ def swr_schema() -> Iterator[schemathesis.BaseSchema]:
 def test_reference_conforms_to_the_spec(
     swr_schema: schemathesis.BaseSchema, method: str, path: str, mode: GenerationMode
 ) -> None:
+    if mode is GenerationMode.NEGATIVE and (method, path) in NO_INPUT:
+        pytest.skip("the operation takes no input: there is nothing to make invalid")
     operation = swr_schema[path][method]
 
     @seed(20201)

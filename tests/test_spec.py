@@ -34,7 +34,7 @@ def test_spec_loads_in_schemathesis() -> None:
     schema = schemathesis.openapi.from_path(SPEC_FILE)
     ops = {(o.ok().method.upper(), o.ok().path) for o in schema.get_all_operations()}
     assert ("DELETE", "/v2/manage/namespaces/{namespace}/repos/{repository}") in ops
-    assert len(ops) == 8
+    assert len(ops) == 10
 
 
 def test_only_the_delete_operation_is_under_test() -> None:

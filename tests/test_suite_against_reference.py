@@ -74,7 +74,7 @@ def test_run_against_an_endpoint_leaves_nothing_behind(tmp_path: Path) -> None:
 
 def test_current_profile_run_skips_what_it_does_not_promise(tmp_path: Path) -> None:
     with ReferenceServer(ReferenceConfig(profile=load_profile("swr-2025"), faults=True)) as server:
-        run = run_suite(tmp_path / "reports", *reference_target(server), "--profile", "swr-2025")
+        run = run_suite(tmp_path / "reports", *reference_target(server, aksk=True), "--profile", "swr-2025")
     assert run.returncode == 0, run.stdout + run.stderr
     skipped = {cid for cid, outcome in run.outcomes().items() if outcome == "skipped"}
     assert skipped == {"delete/406/images-survive", "delete/406/deletable-once-emptied"}
@@ -96,7 +96,7 @@ def test_existing_namespace_mode(tmp_path: Path) -> None:
     with ReferenceServer(ReferenceConfig(profile=load_profile(), faults=True)) as server:
         manage = httpx.Client(base_url=server.url, headers={"X-Auth-Token": DEV_TOKEN})
         assert manage.post("/v2/manage/namespaces", json={"namespace": "team-ns"}).status_code == 201
-        run = run_suite(tmp_path / "reports", *reference_target(server), "--namespace", "team-ns")
+        run = run_suite(tmp_path / "reports", *reference_target(server, aksk=True), "--namespace", "team-ns")
         assert run.returncode == 0, run.stdout + run.stderr
         assert [n["name"] for n in server.store.namespaces()] == ["team-ns"]
         assert server.store.repository_names("team-ns") == []

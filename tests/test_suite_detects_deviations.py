@@ -20,6 +20,7 @@ DETECTED_BY = {
     Deviation.INVALID_NAME_404: ("delete.invalid-name", "delete/400/repository/upper-case"),
     Deviation.AUTH_BYPASS: ("delete.unauthenticated", "delete/401/none-credentials"),
     Deviation.DELETES_SIBLINGS: ("delete.empty-repository", "delete/204/siblings-survive"),
+    Deviation.DELETES_NAMESPACE: ("delete.empty-repository", "delete/204/empty-repository"),
 }
 
 
@@ -40,7 +41,7 @@ def test_deviation_is_reported_as_non_conformance(tmp_path: Path, deviation: Dev
 
 
 def test_invalid_name_answered_404_is_reported_with_expected_and_observed(tmp_path: Path) -> None:
-    config = ReferenceConfig(profile=load_profile(), deviations=frozenset({Deviation.INVALID_NAME_404}))
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.INVALID_NAME_404}))
     with ReferenceServer(config) as server:
         run = run_suite(tmp_path / "reports", *reference_target(server), "-k", "delete/400/namespace/too-long")
     (check,) = run.results["checks"]

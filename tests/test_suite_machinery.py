@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.checks import register
-from conformance.client import Ledger
 from conformance.names import INVALID_CASES, NAMESPACE, REPOSITORY, NameKind, invalid_variant, is_valid
-from conformance.outcomes import GuardRefused, Outcome
+from conformance.outcomes import Outcome
+from conformance.paths import Target
+from conformance.provisioning.journal import RunJournal
 from conformance.results import CheckResult, summarize
 from conformance.settings import SettingsError, resolve
 from conformance.transcript import REDACTED, Exchange, Redactor
@@ -89,15 +90,11 @@ def test_invalid_variants_of_repositories_break_the_rules(valid: str, case: str)
     assert not is_valid(variant, NameKind.REPOSITORY) and valid in variant.lower()
 
 
-def test_the_guard_refuses_what_the_run_did_not_create() -> None:
-    ledger = Ledger("swrc00000000", namespaces=["swrc00000000-ns"], repositories=[("team", "mine")])
-    ledger.check_delete("swrc00000000-ns", "anything")
-    ledger.check_delete("team", "mine")
-    ledger.check_delete("team", "swrc00000000-1-app-")
-    with pytest.raises(GuardRefused, match="refusing to delete team/production"):
-        ledger.check_delete("team", "production")
-    with pytest.raises(GuardRefused):
-        ledger.check_delete("team")
+def test_the_journal_owns_only_what_the_run_created() -> None:
+    journal = RunJournal("swrc00000000", namespaces=["swrc00000000-ns"], repositories=[Target("team", "mine")])
+    assert journal.owns(Target("swrc00000000-ns", "anything")) and journal.owns(Target("swrc00000000-ns"))
+    assert journal.owns(Target("team", "mine")) and journal.owns(Target("team", "swrc00000000-1-app-"))
+    assert not journal.owns(Target("team", "production")) and not journal.owns(Target("team"))
 
 
 def test_exchanges_redact_credentials_and_known_secrets() -> None:

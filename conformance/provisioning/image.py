@@ -8,12 +8,22 @@ import io
 import json
 import tarfile
 from dataclasses import dataclass
+from typing import Any, Protocol
 
 import httpx
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
 LAYER_MEDIA_TYPE = "application/vnd.oci.image.layer.v1.tar+gzip"
+#: Registries answer 404 for an OCI manifest to a client that does not accept it (distribution does).
+MANIFEST_ACCEPT = ", ".join(
+    [
+        MANIFEST_MEDIA_TYPE,
+        "application/vnd.oci.image.index.v1+json",
+        "application/vnd.docker.distribution.manifest.v2+json",
+        "application/vnd.docker.distribution.manifest.list.v2+json",
+    ]
+)
 
 
 def digest_of(data: bytes) -> str:
@@ -61,14 +71,57 @@ def build_image(marker: str) -> Image:
     return Image(config=config, layer=layer, manifest=manifest)
 
 
-def push_blob(client: httpx.Client, name: str, data: bytes, chunk_size: int | None = None) -> None:
-    """Upload a blob: POST then one PUT, or POST, PATCH per chunk, then PUT when `chunk_size` is set."""
+class Requester(Protocol):
+    """What a push sends through: `httpx.Client.request`, or the suite client's bounded, guarded send."""
+
+    def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response: ...
+
+
+class PushFailed(Exception):
+    def __init__(self, step: str, response: httpx.Response) -> None:
+        super().__init__(f"{step}: {response.request.method} {response.request.url} answered {response.status_code}")
+        self.response = response
+
+
+def _expect(response: httpx.Response, step: str, *statuses: int) -> httpx.Response:
+    if response.status_code not in statuses:
+        raise PushFailed(step, response)
+    return response
+
+
+def _expect_digest(response: httpx.Response, step: str, digest: str) -> None:
+    given = response.headers.get("docker-content-digest")
+    if given is not None and given != digest:
+        raise PushFailed(f"{step}: Docker-Content-Digest {given} is not {digest}", response)
+
+
+def _location(response: httpx.Response) -> httpx.URL:
+    """The upload's Location, relative or absolute, its query (`_state=...`) kept."""
+    location = response.headers.get("location")
+    if not location:
+        raise PushFailed("the upload answer carries no Location", response)
+    return response.request.url.join(location)
+
+
+def push_blob(
+    client: Requester,
+    name: str,
+    data: bytes,
+    chunk_size: int | None = None,
+    mount_from: str | None = None,
+) -> None:
+    """Upload a blob as the OCI distribution spec says: nothing if it exists; a cross-repository mount
+    from `mount_from` when offered; else POST, then one PUT (monolithic) or PATCHes with Content-Range
+    following each new Location, then the closing PUT with the digest added to the Location's query."""
     digest = digest_of(data)
-    if client.head(f"/v2/{name}/blobs/{digest}").status_code == 200:
+    if client.request("HEAD", f"/v2/{name}/blobs/{digest}").status_code == 200:
         return
-    started = client.post(f"/v2/{name}/blobs/uploads/")
-    started.raise_for_status()
-    location = started.headers["location"]
+    mount = {"mount": digest, "from": mount_from} if mount_from else None
+    started = _expect(client.request("POST", f"/v2/{name}/blobs/uploads/", params=mount), "start upload", 201, 202)
+    if started.status_code == 201:  # mounted
+        _expect_digest(started, "mount", digest)
+        return
+    location = _location(started)
     body = data
     if chunk_size:
         for offset in range(0, len(data), chunk_size):
@@ -77,22 +130,26 @@ def push_blob(client: httpx.Client, name: str, data: bytes, chunk_size: int | No
                 "Content-Type": "application/octet-stream",
                 "Content-Range": f"{offset}-{offset + len(chunk) - 1}",
             }
-            patched = client.patch(location, content=chunk, headers=headers)
-            patched.raise_for_status()
-            location = patched.headers["location"]
+            patched = _expect(client.request("PATCH", location, content=chunk, headers=headers), "upload chunk", 202)
+            location = _location(patched)
         body = b""
-    finished = client.put(
-        location, params={"digest": digest}, content=body, headers={"Content-Type": "application/octet-stream"}
+    finished = client.request(
+        "PUT",
+        location.copy_merge_params({"digest": digest}),
+        content=body,
+        headers={"Content-Type": "application/octet-stream"},
     )
-    finished.raise_for_status()
+    _expect_digest(_expect(finished, "finish upload", 201), "finish upload", digest)
 
 
-def push_image(client: httpx.Client, name: str, tag: str, image: Image, chunk_size: int | None = None) -> str:
+def push_image(
+    client: Requester, name: str, tag: str, image: Image, chunk_size: int | None = None, mount_from: str | None = None
+) -> str:
     """Push `image` as `name:tag` (`name` = `namespace/repository`); returns the manifest digest."""
-    push_blob(client, name, image.config, chunk_size)
-    push_blob(client, name, image.layer, chunk_size)
-    response = client.put(
-        f"/v2/{name}/manifests/{tag}", content=image.manifest, headers={"Content-Type": MANIFEST_MEDIA_TYPE}
+    push_blob(client, name, image.config, chunk_size, mount_from)
+    push_blob(client, name, image.layer, chunk_size, mount_from)
+    response = client.request(
+        "PUT", f"/v2/{name}/manifests/{tag}", content=image.manifest, headers={"Content-Type": MANIFEST_MEDIA_TYPE}
     )
-    response.raise_for_status()
+    _expect_digest(_expect(response, "put manifest", 201), "put manifest", image.digest)
     return image.digest

@@ -1,28 +1,26 @@
-"""The state one run owns on the target: its namespace(s) and every repository it made; cleanup."""
+"""The state one run owns on the target: its namespace(s), the repositories each check made, what
+must still exist after each check, and cleanup that goes on past any single failure."""
 
 from __future__ import annotations
 
 import itertools
-import secrets
 
 from conformance.client import SwrClient
-from conformance.outcomes import Broken
-
-
-def new_run_token() -> str:
-    """`swrc` + 8 hex digits: embedded in every name the run makes up (and nothing else's)."""
-    return "swrc" + secrets.token_hex(4)
+from conformance.outcomes import Broken, SetupFailed
+from conformance.paths import Target
+from conformance.provisioning.journal import RunJournal
 
 
 class RunState:
     def __init__(self, client: SwrClient, given_namespace: str | None) -> None:
         self.client = client
-        self.token = client.ledger.token
+        self.journal: RunJournal = client.journal
+        self.run_id = self.journal.run_id
         self.given_namespace = given_namespace
-        self.namespace = given_namespace or f"{self.token}-ns"
+        self.namespace = given_namespace or f"{self.run_id}-ns"
+        self.lost: str | None = None  # why no further check can run (the given namespace vanished)
         self._other: str | None = None
         self._counter = itertools.count(1)
-        self._cleaned = False
 
     def start(self) -> None:
         if self.given_namespace is not None:
@@ -32,8 +30,8 @@ class RunState:
         self.client.create_namespace(self.namespace)
 
     def unique(self, stem: str) -> str:
-        """A repository name no one else uses: `<token>-<n>-<stem>`."""
-        return f"{self.token}-{next(self._counter)}-{stem}"
+        """A repository name no one else uses: `<run id>-<n>-<stem>`."""
+        return f"{self.run_id}-{next(self._counter)}-{stem}"
 
     @property
     def may_create_namespaces(self) -> bool:
@@ -42,39 +40,92 @@ class RunState:
     def other_namespace(self) -> str:
         """A second namespace of the run's own, created on first use."""
         if self._other is None:
-            self.client.create_namespace(f"{self.token}-ns2")
-            self._other = f"{self.token}-ns2"
+            self.client.create_namespace(f"{self.run_id}-ns2")
+            self._other = f"{self.run_id}-ns2"
         return self._other
 
     def absent_namespace(self) -> str:
-        name = f"{self.token}-absent"
+        name = f"{self.run_id}-absent"
         if self.client.namespace_exists(name):
             raise Broken(f"namespace {name} should not exist, but the target shows it")
         return name
 
+    # -- after each check ---------------------------------------------------------------------------
+
+    def vanished(self) -> list[str]:
+        """What the run created (or was given) and has not deleted, but the target no longer shows."""
+        gone = [f"namespace {ns}" for ns in self._namespaces() if not self.client.namespace_exists(ns)]
+        for target in self.journal.existing_repositories():
+            if not self.client.repository_exists(*_pair(target)):
+                gone.append(f"repository {target}")
+                self.journal.deleted(target)
+        return gone
+
+    def restore(self, gone: list[str]) -> None:
+        """Recreate the namespaces later checks need; a vanished given namespace ends the run's checks."""
+        for namespace in self._namespaces():
+            if f"namespace {namespace}" not in gone:
+                continue
+            if namespace == self.given_namespace:
+                self.lost = f"the given namespace {namespace} vanished; no further check can run"
+            else:
+                self.client.create_namespace(namespace)
+
+    def clear_check(self) -> list[str]:
+        """Remove the repositories a check left (so later checks start clean); what could not be removed."""
+        return [left for target in self.journal.existing_repositories() if (left := self._remove(target))]
+
+    # -- end of run ------------------------------------------------------------------------------
+
     def cleanup(self) -> list[str]:
-        """Delete everything the run created (tags, repositories, namespaces); return what is left."""
-        if self._cleaned:
-            return []
-        self._cleaned = True
+        """Delete everything the run created: journaled repositories, any repository carrying the run id
+        in its namespaces, then its namespaces. Goes on past every error; returns what is left."""
+        targets = dict.fromkeys(t for t in self.journal.repositories if t not in self.journal.removed)
         leftovers: list[str] = []
-        ledger = self.client.ledger
-        for namespace, repository in reversed(list(dict.fromkeys(ledger.repositories))):
+        for namespace in [*self._namespaces()]:
             try:
-                if not self.client.repository_exists(namespace, repository):
-                    continue
-                for tag in self.client.tags(namespace, repository):
-                    self.client.delete_tag(namespace, repository, tag)
-                status = self.client.delete_repository(namespace, repository).status or 0
-                if not (200 <= status < 300 or status == 404):
-                    leftovers.append(f"repository {namespace}/{repository} (DELETE answered {status})")
-            except Broken as exc:
-                leftovers.append(f"repository {namespace}/{repository} ({exc})")
-        for namespace in reversed(ledger.namespaces):
+                listed = self.client.repositories(namespace)
+            except Exception:
+                continue  # no listing on this target: the journal has to do
+            mine = namespace in self.journal.namespaces
+            targets.update(dict.fromkeys(Target(namespace, r) for r in listed if mine or self.run_id in r))
+        leftovers += [left for target in targets if (left := self._remove(target))]
+        for namespace in reversed(self.journal.namespaces):
             try:
                 self.client.delete_namespace(namespace)
                 if self.client.namespace_exists(namespace):
                     leftovers.append(f"namespace {namespace} (still there after DELETE)")
-            except Broken as exc:
+            except Exception as exc:  # one resource's failure must not stop the rest
                 leftovers.append(f"namespace {namespace} ({exc})")
         return leftovers
+
+    def _remove(self, target: Target) -> str | None:
+        left = remove_repository(self.client, target)
+        if left is None:
+            self.journal.deleted(target)
+        return left
+
+    def _namespaces(self) -> list[str]:
+        given = [self.given_namespace] if self.given_namespace else []
+        return given + [ns for ns in self.journal.namespaces if ns not in given]
+
+
+def _pair(target: Target) -> tuple[str, str]:
+    assert target.repository is not None
+    return target.namespace, target.repository
+
+
+def remove_repository(client: SwrClient, target: Target) -> str | None:
+    """Delete one repository with its tags; None when it is gone (or never was), else what is left and why."""
+    namespace, repository = _pair(target)
+    try:
+        if not client.repository_exists(namespace, repository):
+            return None
+        for tag in client.tags(namespace, repository):
+            client.delete_tag(namespace, repository, tag)
+        status = client.delete_repository(namespace, repository, under_test=False).status or 0
+        if not (200 <= status < 300 or status == 404):
+            raise SetupFailed(f"DELETE answered {status}")
+        return None
+    except Exception as exc:  # one resource's failure must not stop the rest
+        return f"repository {target} ({exc})"

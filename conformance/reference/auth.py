@@ -26,6 +26,9 @@ class Authenticator:
             return None if _same(token, self._credentials.token) else "X-Auth-Token is not valid"
         if "authorization" not in request.headers:
             return "no credentials: send X-Auth-Token or an SDK-HMAC-SHA256 signature"
+        project = request.headers.get("x-project-id")
+        if project is not None and not _same(project, self._credentials.project_id):
+            return "the access key has no access to the project in X-Project-Id"
         keys = {self._credentials.ak: self._credentials.sk} if self._credentials.ak and self._credentials.sk else {}
         signed = signing.SignedRequest(
             method=request.method,

@@ -13,17 +13,16 @@ from conformance.reference.deviations import Deviation
 DEV_TOKEN = "swr-dev-token"
 DEV_AK = "SWRDEVACCESSKEY00000"
 DEV_SK = "swr-dev-secret-key"
+DEV_PROJECT_ID = "swr-dev-project"
 DEV_REGISTRY_USERNAME = "swr-dev"
 DEV_REGISTRY_PASSWORD = "swr-dev-password"
-
-#: With `faults` on, a request carrying this header answers 500 with error information.
-FAULT_HEADER = "X-Swr-Conformance-Fault"
 
 
 DEVELOPMENT = Credentials(
     token=DEV_TOKEN,
     ak=DEV_AK,
     sk=DEV_SK,
+    project_id=DEV_PROJECT_ID,
     registry_username=DEV_REGISTRY_USERNAME,
     registry_password=DEV_REGISTRY_PASSWORD,
 )

@@ -12,3 +12,4 @@ class Deviation(enum.StrEnum):
     INVALID_NAME_404 = "invalid-name-404"  # names are not validated: a bad name is merely "not found"
     AUTH_BYPASS = "auth-bypass"  # a DELETE without valid credentials is carried out
     DELETES_SIBLINGS = "deletes-siblings"  # deleting `app` also deletes `app-2`, `app/sub`, ...
+    DELETES_NAMESPACE = "deletes-namespace"  # deleting a repository removes its whole namespace too

@@ -110,6 +110,7 @@ def _repository_view(call: Call, repo: dict[str, Any]) -> dict[str, Any]:
         "id": repo["id"],
         "ns_id": 0,
         "name": repo["name"],
+        "namespace": repo["namespace"],
         "category": repo["category"],
         "description": repo["description"],
         "creator_id": "reference",
@@ -200,6 +201,17 @@ async def create_repository(call: Call) -> Response:
     return Response(status_code=201)
 
 
+@route("GET", "repos")
+async def list_repositories(call: Call) -> Response:
+    namespace = call.request.query_params.get("namespace")
+    if namespace is not None and (invalid := _invalid_names(namespace)) is not None:
+        return invalid
+    store = call.state.store
+    namespaces = [namespace] if namespace is not None else [n["name"] for n in store.namespaces()]
+    found = [store.repository(ns, name) for ns in namespaces for name in store.repository_names(ns)]
+    return r.json_ok([_repository_view(call, repo) for repo in found if repo is not None])
+
+
 @route("GET", "namespaces", None, "repos", None)
 async def show_repository(call: Call) -> Response:
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
@@ -234,6 +246,10 @@ async def delete_repository(call: Call) -> Response:
     if state.deviates(Deviation.DELETES_SIBLINGS):
         for sibling in state.store.repository_names(namespace, prefix=repository):
             state.store.delete_repository(namespace, sibling, with_images=True)
+    if state.deviates(Deviation.DELETES_NAMESPACE):
+        for other in state.store.repository_names(namespace):
+            state.store.delete_repository(namespace, other, with_images=True)
+        state.store.delete_namespace(namespace)
     if state.deviates(Deviation.SUCCESS_200):
         return Response(status_code=200)
     return Response(status_code=profile.expect("delete.empty-repository").status)

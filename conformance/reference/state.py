@@ -6,9 +6,10 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
+from conformance.faults import FAULT_HEADER
 from conformance.profiles import Profile
 from conformance.reference.auth import Authenticator
-from conformance.reference.config import FAULT_HEADER, ReferenceConfig
+from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.store import Store
 

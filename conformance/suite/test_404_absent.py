@@ -47,7 +47,7 @@ def test_exists_only_in_another_namespace(swr: CheckContext) -> None:
 @check("delete/404/namespace-at-length-limit", ABSENT_NAMESPACE)
 def test_valid_64_character_namespace(swr: CheckContext) -> None:
     """A valid 64-character namespace that does not exist: 404, not 400."""
-    namespace = f"{swr.run.token}-" + "n" * (63 - len(swr.run.token))
+    namespace = f"{swr.run.run_id}-" + "n" * (63 - len(swr.run.run_id))
     assert len(namespace) == 64
     swr.expect_status(swr.delete(namespace, swr.unique()))
 
@@ -69,4 +69,4 @@ def test_double_underscore_repository(swr: CheckContext) -> None:
 @check("delete/404/double-underscore-namespace", ABSENT_NAMESPACE)
 def test_double_underscore_namespace(swr: CheckContext) -> None:
     """A valid namespace name with `__` that does not exist: 404, not 400."""
-    swr.expect_status(swr.delete(f"{swr.run.token}__absent", swr.unique()))
+    swr.expect_status(swr.delete(f"{swr.run.run_id}__absent", swr.unique()))

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from conformance.checks import check, requires
 from conformance.context import CheckContext
+from conformance.faults import FAULT_HEADER
+from conformance.outcomes import Broken
 from conformance.preconditions import fault_injection
-from conformance.reference.config import FAULT_HEADER
 
 
 @check("delete/500/server-error", "delete.server-error")
@@ -17,6 +18,10 @@ def test_server_error_carries_error_information(swr: CheckContext) -> None:
     """An injected internal error answers 500 with error information and deletes nothing."""
     repository = swr.new_repository()
     response = swr.delete(swr.namespace, repository, headers={FAULT_HEADER: "internal-error"})
+    if 200 <= (response.status or 0) < 300:
+        raise Broken(
+            f"the target ignored {FAULT_HEADER} on this DELETE (answered {response.status}): no fault injected"
+        )
     swr.expect_status(response)
     swr.expect_error_information(response)
     swr.expect(swr.client.repository_exists(swr.namespace, repository), "the failed delete removed the repository")

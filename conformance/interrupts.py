@@ -1,0 +1,60 @@
+"""Ctrl-C and SIGTERM: the first stops the checks, cleanup still runs; during cleanup one more signal
+is only announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from types import FrameType
+from typing import Any
+
+_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class Interrupts:
+    def __init__(self, say: Callable[[str], None] | None = None) -> None:
+        self.received = 0
+        self.cleanup_aborted = False
+        self._cleaning = False
+        self._warned = False
+        self._journal = ""
+        self._say = say or (lambda line: print(line, file=sys.stderr, flush=True))
+
+    @property
+    def interrupted(self) -> bool:
+        return self.received > 0
+
+    def _handle(self, signum: int, frame: FrameType | None) -> None:
+        self.received += 1
+        if self._cleaning and not self._warned:
+            self._warned = True
+            self._say(f"swr-conformance: cleaning up; press Ctrl-C again to abort and leave {self._journal}")
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """Handle SIGINT and SIGTERM while inside (only the main thread can)."""
+        if threading.current_thread() is not threading.main_thread():
+            yield
+            return
+        previous: dict[int, Any] = {s: signal.signal(s, self._handle) for s in _SIGNALS}
+        try:
+            yield
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+    @contextlib.contextmanager
+    def cleaning(self, journal: str) -> Iterator[None]:
+        """Cleanup runs inside; a signal is announced once, the next aborts (cleanup_aborted)."""
+        self._cleaning, self._journal = True, journal
+        try:
+            yield
+        except KeyboardInterrupt:
+            self.cleanup_aborted = True
+        finally:
+            self._cleaning = False

@@ -1,0 +1,137 @@
+"""What one run owns on the target, written to disk *before* each creating request.
+
+The one record of the run's resources: the client's guard asks it what may be changed, the per-check
+side-effect check asks it what must still exist, cleanup and `swr-conformance sweep` read it back. A
+run killed mid-request leaves a journal naming everything it may have created.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from conformance.paths import Target
+
+RUN_ID = re.compile(r"^swrc[0-9a-f]{8}$")
+#: Every name a run makes up starts with its run id; the sweeper touches nothing else.
+SUITE_PREFIX = re.compile(r"^swrc[0-9a-f]{8}(?:-|__|$)")
+
+
+def new_run_id() -> str:
+    """`swrc` + 8 hex digits: embedded in every name the run makes up (and nothing else's)."""
+    return "swrc" + secrets.token_hex(4)
+
+
+@dataclass
+class RunJournal:
+    run_id: str
+    path: Path | None = None  # None: kept in memory only (unit tests)
+    namespaces: list[str] = field(default_factory=list)  # created by the run (intended, at least)
+    repositories: list[Target] = field(default_factory=list)
+    existing: set[Target] = field(default_factory=set)  # created and confirmed, not yet deleted
+    removed: set[Target] = field(default_factory=set)  # confirmed deleted (or absent)
+    started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    _file: IO[str] | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.path is not None and self._file is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._file = self.path.open("a", encoding="utf-8")
+            self._write({"event": "run", "run_id": self.run_id})
+
+    # -- recording (intent first) -------------------------------------------------------------
+
+    def intend_namespace(self, namespace: str) -> None:
+        if namespace not in self.namespaces:
+            self.namespaces.append(namespace)
+            self._write({"event": "intend", "namespace": namespace})
+
+    def intend_repository(self, namespace: str, repository: str) -> None:
+        target = Target(namespace, repository)
+        if target not in self.repositories:
+            self.repositories.append(target)
+            self._write({"event": "intend", "namespace": namespace, "repository": repository})
+
+    def created(self, target: Target) -> None:
+        self.existing.add(target)
+        self.removed.discard(target)
+
+    def deleted(self, target: Target) -> None:
+        self.existing.discard(target)
+        self.removed.add(target)
+        self._write({"event": "deleted", "namespace": target.namespace, "repository": target.repository})
+
+    def existing_repositories(self) -> list[Target]:
+        return sorted((t for t in self.existing if t.repository is not None), key=str)
+
+    def close(self) -> None:
+        if self._file is not None:
+            self._file.close()
+            self._file = None
+
+    def _write(self, entry: dict[str, Any]) -> None:
+        if self._file is not None:
+            stamped = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
+            self._file.write(json.dumps(stamped) + "\n")
+            self._file.flush()
+
+    # -- ownership (the guard's question) -------------------------------------------------------
+
+    def owns(self, target: Target) -> bool:
+        """The run may change `target`: a namespace it created, or a repository in one, or a
+        repository it created or whose name carries its run id."""
+        if target.repository is None:
+            return target.namespace in self.namespaces
+        return (
+            target.namespace in self.namespaces
+            or target in self.repositories
+            or self.run_id in target.repository.lower()
+        )
+
+    # -- reading a journal back (sweep) -------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Path) -> RunJournal:
+        """The journal at `path`, read only (entries that do not parse are skipped)."""
+        journal: RunJournal | None = None
+        deleted: set[Target] = set()
+        for line in path.read_text(encoding="utf-8").splitlines():
+            try:
+                entry = json.loads(line)
+            except ValueError:
+                continue  # a line cut short by a kill
+            if entry.get("event") == "run" and journal is None:
+                journal = cls(entry["run_id"], started=datetime.fromisoformat(entry["at"]))
+            elif journal is not None and entry.get("event") == "intend":
+                if entry.get("repository") is None:
+                    journal.namespaces.append(entry["namespace"])
+                else:
+                    journal.repositories.append(Target(entry["namespace"], entry["repository"]))
+            elif entry.get("event") == "deleted":
+                deleted.add(Target(entry["namespace"], entry.get("repository")))
+        if journal is None or not RUN_ID.match(journal.run_id):
+            raise ValueError(f"{path} is not a swr-conformance run journal")
+        journal.removed = deleted
+        return journal
+
+
+class PrefixOwnership:
+    """The sweeper's rule: it owns only names that carry a suite run id (`run_id`, or any)."""
+
+    def __init__(self, run_id: str | None = None) -> None:
+        self.run_id = run_id
+
+    def carries_id(self, name: str) -> bool:
+        if self.run_id is not None:
+            return name.startswith(self.run_id)
+        return SUITE_PREFIX.match(name) is not None
+
+    def owns(self, target: Target) -> bool:
+        if target.repository is None:
+            return self.carries_id(target.namespace)
+        return self.carries_id(target.repository)
