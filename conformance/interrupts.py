@@ -1,5 +1,5 @@
-"""Ctrl-C and SIGTERM: the first stops the checks, cleanup still runs; during cleanup one more signal
-is only announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`."""
+"""Ctrl-C, SIGTERM and SIGHUP: the first stops the checks, cleanup still runs; during cleanup one more
+signal is only announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from types import FrameType
 from typing import Any
 
-_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 class Interrupts:
@@ -37,7 +37,7 @@ class Interrupts:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        """Handle SIGINT and SIGTERM while inside (only the main thread can)."""
+        """Handle the signals while inside (only the main thread can)."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -52,6 +52,8 @@ class Interrupts:
     def cleaning(self, journal: str) -> Iterator[None]:
         """Cleanup runs inside; a signal is announced once, the next aborts (cleanup_aborted)."""
         self._cleaning, self._journal = True, journal
+        if self.interrupted:
+            self._say(f"swr-conformance: interrupted; cleaning up what the run created (journal {journal})")
         try:
             yield
         except KeyboardInterrupt:

@@ -93,15 +93,24 @@ class SuiteRun:
         return {c["condition"] for c in self.results["checks"] if c["outcome"] == "failed"}
 
 
+def suite_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment a suite process gets: none of the caller's SWR_* settings, plus `extra`.
+    CONFORMANCE_UNDER_TEST=DIR runs another checkout's suite (e.g. the previous main, to show that a
+    regression test fails there)."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
+    if under_test := os.environ.get("CONFORMANCE_UNDER_TEST"):
+        clean["PYTHONPATH"] = under_test
+    return {**clean, **(extra or {})}
+
+
 def run_suite(output: Path, *args: str, env: dict[str, str] | None = None) -> SuiteRun:
     """`swr-conformance run --output OUTPUT ARGS` in a fresh process, as a pipeline would call it."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
     process = subprocess.run(
         [sys.executable, "-m", "conformance", "run", "--output", str(output), *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env={**clean, **(env or {})},
+        env=suite_environment(env),
         cwd=output.parent,
     )
     return SuiteRun(process.returncode, process.stdout, process.stderr, output)

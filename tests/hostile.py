@@ -75,7 +75,8 @@ class HostileProxy:
                 if answer is not None:
                     await answer(scope, receive, send)
                     return
-        headers = [(k, v) for k, v in request.headers.items() if k.lower() not in _HOP]
+        # The Host header stays as sent: AK/SK signatures cover it.
+        headers = [(k, v) for k, v in request.headers.items() if k.lower() == "host" or k.lower() not in _HOP]
         self._client = self._client or httpx.AsyncClient()  # one pool, on the server's event loop
         upstream = await self._client.request(request.method, self.upstream + raw, headers=headers, content=body)
         for rule in rules:
@@ -148,10 +149,13 @@ def extra_tags(*tags: object) -> After:
     return rewrite
 
 
-def echo_credentials(request: Request, upstream: httpx.Response) -> Response | None:
-    """Error answers echo the request's headers, credentials included (as some gateways do)."""
-    if upstream.status_code < 400:
-        return None
-    echoed = {k: v for k, v in request.headers.items()}
-    body = {"error_code": "SVCSTG.SWR.4000014", "error_msg": f"bad request; headers were {echoed}", "echo": echoed}
-    return Response(json.dumps(body), upstream.status_code, {"Content-Type": "application/json"})
+def echo_credentials(code: int) -> After:
+    """Answers `code` with the request's headers echoed in the error body, credentials included (as
+    some gateways do)."""
+
+    def rewrite(request: Request, upstream: httpx.Response) -> Response:
+        echoed = dict(request.headers.items())
+        body = {"error_code": "SVCSTG.SWR.4000014", "error_msg": f"bad request; headers were {echoed}", "echo": echoed}
+        return Response(json.dumps(body), code, {"Content-Type": "application/json"})
+
+    return rewrite

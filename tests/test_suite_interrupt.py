@@ -1,46 +1,139 @@
-"""Ctrl-C (SIGINT) or a cancelled pipeline (SIGTERM) mid-run: cleanup still runs, and the run is not
-reported as conformant."""
+"""Interrupted runs: cleanup still runs and the run is never conformant; a second signal during cleanup is
+announced, a third aborts it; a killed run leaves a journal from which `sweep` removes everything."""
 
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance.profiles import load_profile
-from conformance.reference.config import ReferenceConfig
+from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
-from tests.conftest import reference_target
+from tests.conftest import reference_target, suite_environment
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@contextmanager
+def _suite_process(tmp_path: Path, server: ReferenceServer, *args: str) -> Iterator[subprocess.Popen[str]]:
+    command = [sys.executable, "-m", "conformance", "run", "--output", str(tmp_path), *reference_target(server)]
+    process = subprocess.Popen(
+        [*command, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=suite_environment({"PYTHONUNBUFFERED": "1"}),
+        cwd=tmp_path,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+        process.wait(timeout=30)
+
+
+def _read_until(process: subprocess.Popen[str], marker: str, count: int = 1) -> list[str]:
+    assert process.stdout is not None
+    lines: list[str] = []
+    while sum(marker in line for line in lines) < count:
+        line = process.stdout.readline()
+        assert line, f"the run ended before {marker!r}: {''.join(lines)}"
+        lines.append(line)
+    return lines
+
+
+def _results(tmp_path: Path) -> dict[str, object]:
+    data: dict[str, object] = json.loads((tmp_path / "results.json").read_text())
+    return data
+
+
+def _server(latency_ms: int) -> ReferenceServer:
+    return ReferenceServer(ReferenceConfig(profile=load_profile(), faults=True, latency_ms=latency_ms))
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
 def test_interrupted_run_cleans_up_and_is_not_conformant(tmp_path: Path, signum: int) -> None:
-    config = ReferenceConfig(profile=load_profile(), faults=True, latency_ms=20)
-    with ReferenceServer(config) as server:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")} | {"PYTHONUNBUFFERED": "1"}
-        process = subprocess.Popen(
-            [sys.executable, "-m", "conformance", "run", "--output", str(tmp_path), *reference_target(server)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env=env,
-        )
-        assert process.stdout is not None
-        passed = 0
-        while passed < 3:  # let a few checks finish, then interrupt the run in the middle of one
-            line = process.stdout.readline()
-            assert line, "the run ended before it could be interrupted"
-            passed += line.startswith("PASSED")
+    with _server(20) as server, _suite_process(tmp_path, server) as process:
+        _read_until(process, "PASSED", 3)  # a few checks finish, then interrupt the run in the middle of one
         process.send_signal(signum)
-        output = process.stdout.read()
+        output = process.stdout.read() if process.stdout else ""
         assert process.wait(timeout=120) == 3, output
         assert server.store.namespaces() == []
-    results = json.loads((tmp_path / "results.json").read_text())
+    results = _results(tmp_path)
     assert results["interrupted"] is True and results["leftovers"] == []
-    assert results["summary"]["verdict"] == "broken" and results["summary"]["failed"] == 0
+    assert results["summary"] == {**results["summary"], "verdict": "broken", "failed": 0}  # type: ignore[dict-item]
     assert "→ BROKEN" in output
+
+
+def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_path: Path) -> None:
+    with _server(60) as server, _suite_process(tmp_path, server) as process:
+        _read_until(process, "PASSED", 2)
+        process.send_signal(signal.SIGINT)
+        _read_until(process, "cleaning up what the run created")
+        process.send_signal(signal.SIGINT)
+        output = process.stdout.read() if process.stdout else ""
+        assert process.wait(timeout=120) == 3, output
+        assert "press Ctrl-C again to abort" in output
+        assert server.store.namespaces() == []
+    results = _results(tmp_path)
+    assert results["interrupted"] is True and results["leftovers"] == []
+
+
+def test_a_third_signal_aborts_cleanup_and_sweep_removes_the_rest(tmp_path: Path) -> None:
+    with _server(60) as server:
+        with _suite_process(tmp_path, server, "-k", "delete/406") as process:
+            _read_until(process, "PASSED", 1)
+            process.send_signal(signal.SIGINT)
+            _read_until(process, "cleaning up what the run created")
+            process.send_signal(signal.SIGINT)
+            _read_until(process, "press Ctrl-C again to abort")
+            process.send_signal(signal.SIGINT)
+            output = process.stdout.read() if process.stdout else ""
+            assert process.wait(timeout=120) == 3, output
+        results = _results(tmp_path)
+        assert results["interrupted"] is True and results["summary"]["verdict"] == "broken"  # type: ignore[index]
+        (journal,) = (tmp_path / "journals").glob("*.jsonl")
+        assert any(f"sweep --journal {journal}" in left for left in results["leftovers"])  # type: ignore[attr-defined]
+        _sweep(server, "--journal", str(journal))
+        assert server.store.namespaces() == []
+
+
+def test_a_killed_run_leaves_a_journal_from_which_sweep_removes_everything(tmp_path: Path) -> None:
+    with _server(30) as server:
+        manage = httpx.Client(base_url=server.url, headers={"X-Auth-Token": DEV_TOKEN})
+        manage.post("/v2/manage/namespaces", json={"namespace": "team"})
+        for name in ("prod-app", "swrcdeadbeef-1-app"):  # the user's own; another run's
+            manage.post("/v2/manage/namespaces/team/repos", json={"repository": name, "is_public": False})
+        with _suite_process(tmp_path, server, "-k", "delete/406") as process:
+            header = _read_until(process, "PASSED", 1)
+            process.kill()  # SIGKILL: no cleanup, no results
+        journal = next(line.split()[1] for line in header if line.startswith("journal "))
+        assert len(server.store.namespaces()) > 1, "the kill should have left something behind"
+        dry = _sweep(server, "--journal", journal, "--dry-run")
+        assert "would remove namespace" in dry and len(server.store.namespaces()) > 1
+        _sweep(server, "--journal", journal)
+        assert [n["name"] for n in server.store.namespaces()] == ["team"]
+        assert server.store.repository_names("team") == ["prod-app", "swrcdeadbeef-1-app"]
+        swept = _sweep(server, "--namespace", "team")  # by the suite's prefix: another run's leftovers only
+        assert "removed repository team/swrcdeadbeef-1-app" in swept
+        assert server.store.repository_names("team") == ["prod-app"]
+
+
+def _sweep(server: ReferenceServer, *args: str) -> str:
+    process = subprocess.run(
+        [sys.executable, "-m", "conformance", "sweep", "--endpoint", server.url, "--token", DEV_TOKEN, *args],
+        cwd="/",  # a neutral directory: CONFORMANCE_UNDER_TEST, if given, decides which code runs
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=suite_environment(),
+    )
+    assert process.returncode == 0, process.stdout + process.stderr
+    return process.stdout

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import json
+import re
+import subprocess
+import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
@@ -11,7 +17,8 @@ from conformance.profiles import load_profile
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
-from tests.conftest import SuiteRun, run_suite
+from tests.conftest import SuiteRun, run_suite, suite_environment
+from tests.hostile import HostileProxy, Rule, echo_credentials
 
 TOKEN = "tok-5ecret-0123456789"
 SK = "sk-5ecret-0123456789"
@@ -46,3 +53,52 @@ def test_secrets_are_never_written(tmp_path: Path, auth: str) -> None:
         assert secret not in written
     if auth == "aksk":
         assert "Signature=" not in written and "AK/SK-signed" in written
+
+
+ECHOED_TOKEN = 'tok\\5ecret"0123456789'  # JSON-escapes to another string
+ECHO_RULES = [
+    Rule("DELETE", r"/repos/[^/]+$", after=echo_credentials(400)),  # the 404 check fails, quoting the body
+    Rule("PUT", r"/manifests/", after=echo_credentials(500)),  # the push breaks, quoting the body
+]
+ECHO_CHECKS = "delete/404/absent-repository or delete/406/repository-with-images"
+
+
+def _derived(secret: str) -> list[str]:
+    return [secret, json.dumps(secret)[1:-1], quote(secret, safe="")]
+
+
+@pytest.mark.parametrize("auth", ["token", "aksk"])
+def test_secrets_echoed_by_the_target_are_redacted_in_every_derived_form(tmp_path: Path, auth: str) -> None:
+    credentials = Credentials(ECHOED_TOKEN, "AKTEST", SK, None, "ci-user", PASSWORD)
+    with (
+        ReferenceServer(ReferenceConfig(profile=load_profile(), credentials=credentials)) as server,
+        HostileProxy(server.url, ECHO_RULES) as proxy,
+    ):
+        given = ["--token", ECHOED_TOKEN] if auth == "token" else ["--ak", "AKTEST", "--sk", SK]
+        args = ["--endpoint", proxy.url, *given, "--registry-username", "ci-user", "-k", ECHO_CHECKS]
+        run = run_suite(tmp_path / "reports", *args, env={"SWR_REGISTRY_PASSWORD": PASSWORD})
+    assert run.returncode == 1, run.stdout + run.stderr
+    written = _everything_written(run)
+    assert "headers were" in written and "REDACTED" in written  # the echoes did reach the outputs
+    basic = base64.b64encode(f"ci-user:{PASSWORD}".encode()).decode()
+    for secret in [*_derived(ECHOED_TOKEN), *_derived(SK), *_derived(PASSWORD), basic]:
+        assert secret not in written, secret
+    assert re.search(r"Signature=[0-9a-f]{16}", written) is None
+
+
+def test_plain_pytest_tracebacks_show_no_secret(tmp_path: Path) -> None:
+    credentials = Credentials(ECHOED_TOKEN, None, None, None, "ci-user", PASSWORD)
+    with (
+        ReferenceServer(ReferenceConfig(profile=load_profile(), credentials=credentials)) as server,
+        HostileProxy(server.url, ECHO_RULES[:1]) as proxy,
+    ):
+        secrets = {"SWR_TOKEN": ECHOED_TOKEN, "SWR_REGISTRY_USERNAME": "ci-user", "SWR_REGISTRY_PASSWORD": PASSWORD}
+        process = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--tb=long", "-l", "--swr-endpoint", proxy.url,
+             "--swr-output", str(tmp_path / "out"), "-k", "delete/404/absent-repository"],
+            capture_output=True, text=True, env=suite_environment(secrets), cwd=tmp_path, timeout=300,
+        )  # fmt: skip
+    output = process.stdout + process.stderr
+    assert process.returncode == 1 and "headers were" in output, output
+    for secret in [*_derived(ECHOED_TOKEN), *_derived(PASSWORD)]:
+        assert secret not in output, secret
