@@ -5,7 +5,7 @@ from __future__ import annotations
 import allure
 
 from conformance.checks import Check
-from conformance.profiles import Profile
+from conformance.contract.profiles import Profile
 from conformance.transcript import Exchange, to_json
 
 EPIC = "DELETE /v2/manage/namespaces/{namespace}/repos/{repository}"

@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from conformance.profiles import CONDITIONS
+from conformance.contract.profiles import CONDITIONS
 
 ID_PATTERN = re.compile(r"^delete/[a-z0-9]+(?:/[a-z0-9][a-z0-9-]*)+$")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")

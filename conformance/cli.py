@@ -14,10 +14,10 @@ import pytest
 
 from conformance import __version__
 from conformance.client import SwrClient
-from conformance.credentials import Credentials
+from conformance.contract.credentials import Credentials
+from conformance.contract.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
 from conformance.outcomes import Broken
 from conformance.plugin import SUITE_DIR, SuitePlugin
-from conformance.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
 from conformance.provisioning import sweeper
 from conformance.provisioning.journal import RUN_ID, PrefixOwnership, RunJournal, new_run_id
 from conformance.provisioning.sweeper import SweepScope, parse_duration

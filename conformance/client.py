@@ -18,8 +18,9 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance.credentials import Credentials
-from conformance.names import NameKind, violation
+from conformance.contract.credentials import Credentials
+from conformance.contract.names import NameKind, violation
+from conformance.contract.signing import AUTH_PROBES, SdkHmacAuth, TamperedSdkHmacAuth
 from conformance.outcomes import Broken, GuardRefused, InvalidServerName, SetupFailed, TargetUnreachable
 from conformance.paths import (
     MANAGE,
@@ -35,7 +36,6 @@ from conformance.paths import (
 from conformance.provisioning.image import MANIFEST_ACCEPT, Image, PushFailed, build_image, push_image
 from conformance.provisioning.journal import RunJournal
 from conformance.provisioning.registry_auth import HeaderAuth, NotAllowed, OriginBound, RegistryAuth
-from conformance.signing import AUTH_PROBES, SdkHmacAuth, TamperedSdkHmacAuth
 from conformance.transcript import Exchange, Redactor
 from conformance.transport import (
     BODY_CAP,

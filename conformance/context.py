@@ -9,9 +9,9 @@ import pytest
 from conformance import allure_labels
 from conformance.checks import Check
 from conformance.client import SwrClient
-from conformance.error_body import ErrorInfo, parse_error_body
+from conformance.contract.error_body import ErrorInfo, parse_error_body
+from conformance.contract.profiles import ErrorBody, Expectation, Profile
 from conformance.outcomes import NonConformance
-from conformance.profiles import ErrorBody, Expectation, Profile
 from conformance.provisioning.image import Image
 from conformance.provisioning.run_state import RunState
 from conformance.transcript import Exchange

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import quote, unquote
 
-from conformance.names import repository_from_path, repository_to_path
+from conformance.contract.names import repository_from_path, repository_to_path
 
 MANAGE = "/v2/manage/namespaces"
 #: OCI tag grammar (distribution spec); a tag a server returns must match it before it is used.

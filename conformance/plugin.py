@@ -24,11 +24,12 @@ from conformance import __version__, allure_labels, results
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.client import SwrClient
 from conformance.context import CheckContext
-from conformance.faults import FAULT_HEADER
+from conformance.contract.faults import FAULT_HEADER
+from conformance.contract.profiles import Profile, load_profile
+from conformance.contract.resources import SPEC_FILE, spec_sha256
 from conformance.interrupts import Interrupts
 from conformance.outcomes import Broken, NonConformance, Outcome
 from conformance.paths import namespace_path
-from conformance.profiles import Profile, load_profile
 from conformance.provisioning.journal import RunJournal, new_run_id
 from conformance.provisioning.run_state import RunState
 from conformance.reference.config import (
@@ -41,7 +42,6 @@ from conformance.reference.config import (
 )
 from conformance.reference.server import ReferenceServer
 from conformance.report import final_table
-from conformance.resources import SPEC_FILE, spec_sha256
 from conformance.settings import Settings, SettingsError, discover_config_file, resolve
 from conformance.transcript import Redactor
 
@@ -388,5 +388,6 @@ def _run_info(settings: Settings, profile: Profile, run: RunState, embedded: boo
             "embedded": embedded,
             "namespace": run.namespace,
             "fault_injection": settings.fault_injection,
+            "tls": {"verify": not settings.insecure, "ca_bundle": settings.ca_bundle},
         },
     }

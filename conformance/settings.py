@@ -15,9 +15,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from conformance.client import Endpoints
-from conformance.credentials import Credentials
-from conformance.names import NameKind, violation
-from conformance.profiles import DEFAULT_PROFILE, ProfileError, load_profile
+from conformance.contract.credentials import Credentials
+from conformance.contract.names import NameKind, violation
+from conformance.contract.profiles import DEFAULT_PROFILE, ProfileError, load_profile
 
 DEFAULT_CONFIG_FILE = "swr-conformance.toml"
 

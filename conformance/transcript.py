@@ -17,7 +17,7 @@ from urllib.parse import quote, quote_plus
 
 import httpx
 
-from conformance.credentials import Credentials
+from conformance.contract.credentials import Credentials
 
 REDACTED = "[REDACTED]"
 # Headers whose whole value is a credential.

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
 from conformance.provisioning.registry_auth import RegistryAuth
 from conformance.reference.config import (
     DEV_AK,
@@ -97,10 +97,10 @@ def suite_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment a suite process gets: none of the caller's SWR_* settings, plus `extra`.
     CONFORMANCE_UNDER_TEST=DIR runs another checkout's suite (e.g. the previous main, to show that a
     regression test fails there)."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")} | (extra or {})
     if under_test := os.environ.get("CONFORMANCE_UNDER_TEST"):
-        clean["PYTHONPATH"] = under_test
-    return {**clean, **(extra or {})}
+        environment["PYTHONPATH"] = os.pathsep.join(filter(None, [under_test, (extra or {}).get("PYTHONPATH")]))
+    return environment
 
 
 def run_suite(output: Path, *args: str, env: dict[str, str] | None = None) -> SuiteRun:

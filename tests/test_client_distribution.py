@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from conformance.client import Endpoints, SwrClient
-from conformance.credentials import Credentials
+from conformance.contract.credentials import Credentials
 from conformance.provisioning.image import MANIFEST_ACCEPT, build_image, digest_of, push_image
 from conformance.provisioning.journal import RunJournal
 from conformance.reference.config import DEV_TOKEN

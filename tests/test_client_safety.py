@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from conformance.client import Endpoints, SwrClient
-from conformance.credentials import Credentials
+from conformance.contract.credentials import Credentials
 from conformance.outcomes import Broken, GuardRefused, InvalidServerName, SetupFailed, TargetUnreachable
 from conformance.paths import Target, changed_by, repository_path
 from conformance.provisioning.journal import RunJournal

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from conformance.names import (
+from conformance.contract.names import (
     NameKind,
     NameRule,
     is_valid,

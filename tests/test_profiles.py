@@ -7,7 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-from conformance.profiles import CONDITIONS, DEFAULT_PROFILE, ErrorBody, ProfileError, available_profiles, load_profile
+from conformance.contract.profiles import (
+    CONDITIONS,
+    DEFAULT_PROFILE,
+    ErrorBody,
+    ProfileError,
+    available_profiles,
+    load_profile,
+)
 
 
 def test_both_document_versions_are_shipped() -> None:

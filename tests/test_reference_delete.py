@@ -5,8 +5,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conformance.error_body import ErrorInfo, parse_error_body
-from conformance.faults import FAULT_HEADER
+from conformance.contract.error_body import ErrorInfo, parse_error_body
+from conformance.contract.faults import FAULT_HEADER
 from conformance.provisioning.image import build_image, push_image
 from tests.conftest import create_repository, repo_path, unique
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
 from conformance.provisioning.image import MANIFEST_MEDIA_TYPE, build_image, digest_of, push_image
 from conformance.provisioning.registry_auth import RegistryAuth
 from conformance.reference.config import DEV_REGISTRY_PASSWORD, DEV_REGISTRY_USERNAME, DEV_TOKEN, ReferenceConfig

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import httpx
 
-from conformance.faults import FAULT_HEADER
-from conformance.profiles import load_profile
+from conformance.contract.faults import FAULT_HEADER
+from conformance.contract.profiles import load_profile
 from conformance.provisioning.image import build_image, push_image
 from conformance.provisioning.registry_auth import RegistryAuth
 from conformance.reference.config import (

@@ -14,10 +14,10 @@ import schemathesis
 from hypothesis import HealthCheck, given, seed, settings
 from schemathesis import GenerationMode
 
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
+from conformance.contract.resources import SPEC_FILE
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
-from conformance.resources import SPEC_FILE
 
 OPERATIONS = [
     (op.ok().method.upper(), op.ok().path) for op in schemathesis.openapi.from_path(SPEC_FILE).get_all_operations()

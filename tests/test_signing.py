@@ -10,7 +10,7 @@ from huaweicloudsdkcore.auth.credentials import BasicCredentials
 from huaweicloudsdkcore.sdk_request import SdkRequest
 from huaweicloudsdkcore.signer.signer import Signer
 
-from conformance import signing
+from conformance.contract import signing
 
 PATH = "/v2/manage/namespaces/ns/repos/group%24app"
 

@@ -11,9 +11,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openapi_spec_validator import validate
 
-from conformance.names import NAMESPACE, REPOSITORY, NameKind, is_valid, repository_from_path
-from conformance.profiles import CONDITIONS
-from conformance.resources import SPEC_FILE
+from conformance.contract.names import NAMESPACE, REPOSITORY, NameKind, is_valid, repository_from_path
+from conformance.contract.profiles import CONDITIONS
+from conformance.contract.resources import SPEC_FILE
 
 
 def _spec() -> dict[str, Any]:

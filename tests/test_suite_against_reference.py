@@ -10,10 +10,10 @@ import httpx
 import jsonschema
 
 from conformance.checks import REGISTRY
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
+from conformance.contract.resources import RESULTS_SCHEMA_FILE
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
-from conformance.resources import RESULTS_SCHEMA_FILE
 from tests.conftest import reference_target, run_suite
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
@@ -87,6 +87,20 @@ def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
     run = run_suite(tmp_path / "reports", *args)
+    assert run.returncode == 2 and message in run.stderr, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SWR_FAULT_INJECTION": "maybe"}, "SWR_FAULT_INJECTION must be one of true/false/1/0/yes/no"),
+        ({"SWR_TIMEOUT": "abc"}, "SWR_TIMEOUT must be a number"),
+        ({"SWR_TOKEN_FILE": "/nonexistent/token"}, "--token-file /nonexistent/token"),
+        ({"SWR_CONFIG": "missing.toml"}, "config file missing.toml does not exist"),
+    ],
+)
+def test_usage_errors_from_the_environment_exit_2(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    run = run_suite(tmp_path / "reports", env=env)
     assert run.returncode == 2 and message in run.stderr, run.stdout + run.stderr
 
 

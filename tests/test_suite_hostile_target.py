@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer

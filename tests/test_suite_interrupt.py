@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conformance.profiles import load_profile
+from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, suite_environment

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from conformance import checks
 from conformance.checks import register
-from conformance.names import INVALID_CASES, NAMESPACE, REPOSITORY, NameKind, invalid_variant, is_valid
+from conformance.contract.names import INVALID_CASES, NAMESPACE, REPOSITORY, NameKind, invalid_variant, is_valid
 from conformance.outcomes import Outcome
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal

@@ -12,8 +12,8 @@ from urllib.parse import quote
 
 import pytest
 
-from conformance.credentials import Credentials
-from conformance.profiles import load_profile
+from conformance.contract.credentials import Credentials
+from conformance.contract.profiles import load_profile
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer

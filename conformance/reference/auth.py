@@ -10,8 +10,8 @@ import secrets
 
 from starlette.requests import Request
 
-from conformance import signing
-from conformance.credentials import Credentials
+from conformance.contract import signing
+from conformance.contract.credentials import Credentials
 
 
 class Authenticator:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from conformance.credentials import Credentials
-from conformance.profiles import Profile
+from conformance.contract.credentials import Credentials
+from conformance.contract.profiles import Profile
 from conformance.reference.deviations import Deviation
 
 #: Documented development credentials: active only when no credential at all is configured.

@@ -16,7 +16,7 @@ from urllib.parse import unquote
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance import names, signing
+from conformance.contract import names, signing
 from conformance.reference import responses as r
 from conformance.reference.deviations import Deviation
 from conformance.reference.state import State

@@ -15,7 +15,7 @@ from typing import NamedTuple
 from starlette.requests import Request
 from starlette.responses import Response
 
-from conformance import names
+from conformance.contract import names
 from conformance.reference import responses as r
 from conformance.reference.state import State
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from starlette.responses import JSONResponse, Response
 
-from conformance.error_body import swr_error
+from conformance.contract.error_body import swr_error
 
 # SWR error codes the reference registry answers with (facts sheet).
 INVALID_PARAMETER = "SVCSTG.SWR.4000014"

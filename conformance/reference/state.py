@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from starlette.requests import Request
 
-from conformance.faults import FAULT_HEADER
-from conformance.profiles import Profile
+from conformance.contract.faults import FAULT_HEADER
+from conformance.contract.profiles import Profile
 from conformance.reference.auth import Authenticator
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from conformance.checks import check_cases
 from conformance.context import CheckContext
-from conformance.names import INVALID_CASES, NameKind, invalid_variant
+from conformance.contract.names import INVALID_CASES, NameKind, invalid_variant
 
 CASES = [{"kind": kind, "case": case} for kind in ("namespace", "repository") for case in INVALID_CASES]
 

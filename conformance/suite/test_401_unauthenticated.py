@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from conformance.checks import check_cases, requires
 from conformance.context import CheckContext
+from conformance.contract.signing import AUTH_PROBES
 from conformance.preconditions import signs_requests
-from conformance.signing import AUTH_PROBES
 
 CASES = [{"credentials": "none"}, {"credentials": "wrong"}]
 SIGNATURE_CASES = [{"probe": probe} for probe in AUTH_PROBES]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from conformance.checks import check, requires
 from conformance.context import CheckContext
-from conformance.faults import FAULT_HEADER
+from conformance.contract.faults import FAULT_HEADER
 from conformance.outcomes import Broken
 from conformance.preconditions import fault_injection
 

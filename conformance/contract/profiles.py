@@ -14,7 +14,7 @@ from typing import Any
 
 import yaml
 
-from conformance.resources import PROFILES_DIR
+from conformance.contract.resources import PROFILES_DIR
 
 PROFILE_SCHEMA = "swr-conformance/profile/v1"
 DEFAULT_PROFILE = "swr-2020"

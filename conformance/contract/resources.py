@@ -5,8 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-_IN_PACKAGE = Path(__file__).resolve().parent / "specs"
-_IN_SOURCE_TREE = Path(__file__).resolve().parent.parent / "specs"
+_PACKAGE = Path(__file__).resolve().parent.parent
+_IN_PACKAGE = _PACKAGE / "specs"
+_IN_SOURCE_TREE = _PACKAGE.parent / "specs"
 
 SPECS_DIR = _IN_PACKAGE if _IN_PACKAGE.is_dir() else _IN_SOURCE_TREE
 SPEC_FILE = SPECS_DIR / "swr-delete-repository.openapi.yaml"

@@ -1,0 +1,37 @@
+"""`swr-conformance run` loads only its own pytest plugins: one installed in the user's environment (like
+pytest-randomly, -rerunfailures or -xdist) cannot reorder, rerun, deselect or skip checks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.conftest import run_suite
+
+HOSTILE_PLUGIN = """
+import pytest
+
+def pytest_collection_modifyitems(config, items):
+    items[:] = items[:1]  # deselect all but one check
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    pytest.skip("skipped by an unrelated plugin")
+"""
+
+
+def _install_plugin(site: Path) -> None:
+    """A distribution with a `pytest11` entry point, as pip would install it."""
+    (site / "hostile_plugin.py").write_text(HOSTILE_PLUGIN)
+    info = site / "hostile_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hostile-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pytest11]\nhostile = hostile_plugin\n")
+
+
+def test_plugins_of_the_environment_do_not_touch_the_run(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    site.mkdir()
+    _install_plugin(site)
+    run = run_suite(tmp_path / "reports", "-k", "delete/204", env={"PYTHONPATH": str(site)})
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert set(run.outcomes().values()) == {"passed"} and len(run.outcomes()) == 6
