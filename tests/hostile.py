@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from types import TracebackType
 
 import httpx
@@ -49,15 +50,25 @@ _HOP = {"host", "content-length", "transfer-encoding", "connection", "content-en
 
 
 class HostileProxy:
-    def __init__(self, upstream: str, rules: list[Rule]) -> None:
+    def __init__(self, upstream: str, rules: list[Rule], tls: tuple[Path, Path] | None = None) -> None:
+        """`tls`: (certificate, key) PEM files to serve https with."""
         self.upstream = upstream
         self.rules = rules
         self.seen: list[tuple[str, str]] = []  # (method, raw path) of every request
         self._client: httpx.AsyncClient | None = None
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.bind(("127.0.0.1", 0))
-        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
-        config = uvicorn.Config(self._app, log_level="error", access_log=False, lifespan="off", interface="asgi3")
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self._socket.getsockname()[1]}"
+        certificate, key = tls or (None, None)
+        config = uvicorn.Config(
+            self._app,
+            log_level="error",
+            access_log=False,
+            lifespan="off",
+            interface="asgi3",
+            ssl_certfile=certificate,
+            ssl_keyfile=key,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=lambda: self._server.run(sockets=[self._socket]), daemon=True)
 

@@ -1,5 +1,6 @@
 """The suite's own client against a real CNCF distribution registry on another port than the manage
-API (as on the real service): push (monolithic, chunked, mounted), pull back by digest, list tags."""
+API (as on the real service), with Basic or Bearer-token auth: push (monolithic, chunked, mounted), pull
+back by digest, list tags."""
 
 from __future__ import annotations
 
@@ -19,9 +20,9 @@ from tests.distribution import Distribution, distribution
 RUN_ID = "swrc0d15d15d"
 
 
-@pytest.fixture(scope="module")
-def registry(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distribution]:
-    with distribution(tmp_path_factory.mktemp("distribution")) as running:
+@pytest.fixture(scope="module", params=["htpasswd", "token"])
+def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distribution]:
+    with distribution(tmp_path_factory.mktemp("distribution"), auth=request.param) as running:
         yield running
 
 

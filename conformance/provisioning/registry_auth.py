@@ -98,9 +98,10 @@ class RegistryAuth(httpx.Auth):
         elif scheme.lower() == "bearer":
             fields = dict(_PARAM.findall(params))
             realm = self.realm(fields.get("realm", ""))
-            token_request = httpx.Request(
-                "GET", realm, params={k: v for k, v in fields.items() if k in ("service", "scope")}
-            )
+            # Several scopes (a mount needs two repositories) go as one `scope` parameter each, as docker sends them.
+            params = [("service", fields["service"])] if "service" in fields else []
+            params += [("scope", scope) for scope in fields.get("scope", "").split()]
+            token_request = httpx.Request("GET", realm, params=params)
             token_request.headers["Authorization"] = self._basic
             token_response = yield token_request
             token_response.read()
