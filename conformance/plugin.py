@@ -137,14 +137,16 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
         if (reason := precondition(ctx)) is not None:
             pytest.skip(reason)
     yield ctx
-    for exchange in ctx.exchanges():
-        if exchange.under_test and (exchange.status or 0) >= 500:
-            ctx.expect_error_information(exchange, "delete.server-error")
-    gone = swr_run.vanished()
-    swr_run.clear_check()
-    if gone:
-        swr_run.restore(gone)
-        ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
+    try:
+        for exchange in ctx.exchanges():
+            if exchange.under_test and (exchange.status or 0) >= 500:
+                ctx.expect_error_information(exchange, "delete.server-error")
+    finally:
+        gone = swr_run.vanished()
+        swr_run.clear_check()
+        if gone:
+            swr_run.restore(gone)
+            ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
 
 
 def _suite(config: pytest.Config) -> SuitePlugin:

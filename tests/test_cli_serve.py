@@ -20,9 +20,9 @@ CLI = [sys.executable, "-m", "conformance"]
 
 
 @contextmanager
-def serving(*args: str) -> Iterator[tuple[str, list[str]]]:
+def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[tuple[str, list[str]]]:
     """Start `serve --port 0 ARGS`; yield its URL and the banner lines; stop it with Ctrl-C."""
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")} | {"PYTHONUNBUFFERED": "1"} | (env or {})
     process = subprocess.Popen(
         [*CLI, "serve", "--port", "0", *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
     )
@@ -62,6 +62,16 @@ def test_development_credentials_are_printed_and_own_ones_replace_them() -> None
         assert httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": "my-own-secret"}).status_code == 200
         # No registry credentials were given: only the token opens the OCI API.
         assert httpx.get(url + "/v2/", auth=("swr-dev", "swr-dev-password")).status_code == 401
+
+
+def test_credentials_from_the_environment() -> None:
+    own = {"SWR_TOKEN": "env-own-secret-0123", "SWR_REGISTRY_USERNAME": "u", "SWR_REGISTRY_PASSWORD": "p-0123456789"}
+    with serving(env=own) as (url, banner):
+        assert "env-own-secret-0123" not in "".join(banner) and DEV_TOKEN not in "".join(banner)
+        assert (
+            httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": "env-own-secret-0123"}).status_code == 200
+        )
+        assert httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": DEV_TOKEN}).status_code == 401
 
 
 def test_bad_options_exit_2_with_a_message() -> None:

@@ -69,6 +69,7 @@ def test_run_against_an_endpoint_leaves_nothing_behind(tmp_path: Path) -> None:
             "embedded": False,
             "namespace": f"{run.results['run_id']}-ns",
             "fault_injection": True,
+            "tls": {"verify": True, "ca_bundle": None},
         }
 
 

@@ -116,16 +116,21 @@ def _pair(target: Target) -> tuple[str, str]:
 
 
 def remove_repository(client: SwrClient, target: Target) -> str | None:
-    """Delete one repository with its tags; None when it is gone (or never was), else what is left and why."""
+    """Delete one repository (first as it is; if refused, its tags, then again); None when it is gone
+    (or never was), else what is left and why."""
     namespace, repository = _pair(target)
     try:
-        if not client.repository_exists(namespace, repository):
+        if _deleted(client, namespace, repository):
             return None
         for tag in client.tags(namespace, repository):
             client.delete_tag(namespace, repository, tag)
-        status = client.delete_repository(namespace, repository, under_test=False).status or 0
-        if not (200 <= status < 300 or status == 404):
-            raise SetupFailed(f"DELETE answered {status}")
+        if not _deleted(client, namespace, repository):
+            raise SetupFailed(f"DELETE answered {client.transcript[-1].status} after its tags were deleted")
         return None
     except Exception as exc:  # one resource's failure must not stop the rest
         return f"repository {target} ({exc})"
+
+
+def _deleted(client: SwrClient, namespace: str, repository: str) -> bool:
+    status = client.delete_repository(namespace, repository, under_test=False).status or 0
+    return 200 <= status < 300 or status == 404
