@@ -14,7 +14,7 @@ from conformance.contract.profiles import load_profile
 from conformance.contract.resources import RESULTS_SCHEMA_FILE
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
-from tests.conftest import reference_target, run_suite
+from tests.conftest import reference_target, run_suite, suite_environment
 
 
 def _all_check_ids() -> set[str]:
@@ -122,3 +122,21 @@ def test_plain_pytest_with_an_endpoint_runs_the_suite(tmp_path: Path) -> None:
     assert process.returncode == 0, process.stdout + process.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["summary"]["passed"] == 8 and results["summary"]["verdict"] == "conformant"
+
+
+def test_plain_pytest_reads_the_config_file_named_by_swr_config(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with ReferenceServer(ReferenceConfig(profile=load_profile("swr-2025"), faults=True)) as server:
+        config = tmp_path / "elsewhere.toml"
+        config.write_text(f'endpoint = "{server.url}"\nprofile = "swr-2025"\ntoken = "{DEV_TOKEN}"\n')
+        process = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "conformance.suite",
+             "--swr-output", str(tmp_path / "out"), "-k", "delete/406/repository-with-images"],
+            capture_output=True, text=True, timeout=300, env=suite_environment({"SWR_CONFIG": str(config)}),
+            cwd=tmp_path,
+        )  # fmt: skip
+    assert process.returncode == 0, process.stdout + process.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["profile"]["id"] == "swr-2025" and results["target"]["endpoint"] == server.url

@@ -112,3 +112,12 @@ def test_config_file_and_environment_feed_the_run(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     assert run.results["profile"]["id"] == "swr-2025"
     assert run.results["target"]["endpoint"] == server.url
+
+
+def test_an_auth_bypass_is_caught_by_every_signature_probe(tmp_path: Path) -> None:
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.AUTH_BYPASS}))
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server, aksk=True), "-k", "delete/401")
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert set(run.outcomes().values()) == {"failed"} and len(run.outcomes()) == 6
+    assert {"delete/401/aksk-other-body", "delete/401/aksk-foreign-project"} <= set(run.outcomes())

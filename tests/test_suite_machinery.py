@@ -112,3 +112,23 @@ def test_exchanges_redact_credentials_and_known_secrets() -> None:
     assert "s3cret-value" not in data and "abc" not in data and "c=1" not in data
     assert data.count(REDACTED) >= 4
     assert exchange.curl().startswith('curl -i -X POST -H "X-Auth-Token: $SWR_TOKEN"')
+
+
+def test_only_a_finding_fails_a_check() -> None:
+    from conformance.outcomes import NonConformance
+    from conformance.plugin import classify
+
+    assert classify(NonConformance("404 expected, 204 observed"), "call") == (
+        Outcome.FAILED,
+        "404 expected, 204 observed",
+    )
+    assert classify(NonConformance("vanished"), "teardown")[0] is Outcome.FAILED
+    assert classify(NonConformance("in setup"), "setup")[0] is Outcome.BROKEN
+    assert classify(AssertionError("the suite's own assert"), "call") == (
+        Outcome.BROKEN,
+        "AssertionError: the suite's own assert",
+    )
+    assert classify(KeyError("x"), "call")[0] is Outcome.BROKEN
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        pytest.skip("no registry credentials")
+    assert classify(skipped.value, "setup") == (Outcome.SKIPPED, "no registry credentials")
