@@ -161,8 +161,6 @@ class SwrClient:
         try:
             with deadline(self.timeout):
                 response = read_capped(client.send(request, auth=auth, stream=True), BODY_CAP)
-        except (GuardRefused, Broken):
-            raise
         except NotAllowed as exc:
             raise SetupFailed(f"{request.method} {request.url}: {exc}") from None
         except BodyTooLarge as exc:

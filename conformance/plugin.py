@@ -283,7 +283,7 @@ class SuitePlugin:
         if self.summary is None:
             return
         for line in final_table(list(self.results.values()), self.summary, self.leftovers):
-            terminalreporter.write_line(line)
+            terminalreporter.write_line(self.redactor.text(line))
 
     def header(self, settings: Settings, run_id: str, journal: RunJournal) -> None:
         """Before the first check: where the run goes, and how to undo it if it is killed."""

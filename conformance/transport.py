@@ -79,7 +79,9 @@ class _DeadlineBackend(httpcore.NetworkBackend):
 
 
 class DeadlineTransport(httpx.HTTPTransport):
-    """httpx's own transport, its connections opened through the deadline-aware backend."""
+    """httpx's own transport (its exception mapping and streams), its connection pool replaced by one
+    whose connections go through the deadline-aware backend: httpx offers no overall timeout and
+    takes no network backend, so this is the one place that reaches past its public API."""
 
     def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
         super().__init__(verify=verify)
