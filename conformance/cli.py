@@ -74,6 +74,7 @@ def main() -> None:
     type=click.Choice([d.value for d in Deviation]),
     help="Test-only: break the contract on purpose.",
 )
+@click.option("--access-log", is_flag=True, help="One line per request: method, path, status, ms, request id.")
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 60_000), help="Delay every request.")
 def serve(
     host: str,
@@ -89,6 +90,7 @@ def serve(
     registry_challenge: str,
     faults: bool,
     deviations: tuple[str, ...],
+    access_log: bool,
     latency_ms: int,
 ) -> None:
     """Run the embedded SWR reference registry in the foreground."""
@@ -107,6 +109,7 @@ def serve(
         data_dir=data_dir,
         faults=faults,
         latency_ms=latency_ms,
+        access_log=access_log,
         registry_challenge=registry_challenge,
         deviations=frozenset(Deviation(d) for d in deviations),
     )

@@ -82,3 +82,23 @@ def test_bad_options_exit_2_with_a_message() -> None:
     ):
         result = subprocess.run([*CLI, "serve", *args], capture_output=True, text=True, timeout=30)
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_access_log_has_a_line_per_request_without_secrets() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")} | {"PYTHONUNBUFFERED": "1"}
+    process = subprocess.Popen(
+        [*CLI, "serve", "--port", "0", "--access-log", "--token", "log-secret-0123456789"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+    )  # fmt: skip
+    assert process.stdout is not None
+    try:
+        first = process.stdout.readline()
+        url = re.search(r"on (http://\S+)", first).group(1)  # type: ignore[union-attr]
+        headers = {"X-Auth-Token": "log-secret-0123456789"}
+        request_id = httpx.get(url + "/v2/manage/namespaces/absent", headers=headers).headers["x-request-id"]
+        line = next(line for line in process.stdout if request_id in line)
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.wait(timeout=10)
+    assert re.match(rf"GET /v2/manage/namespaces/absent 404 [0-9.]+ms {request_id}$", line.strip()), line
+    assert "log-secret" not in line

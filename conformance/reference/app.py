@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+import time
 import uuid
 
 from starlette.applications import Starlette
@@ -20,26 +22,40 @@ from conformance.reference.store import Store
 
 
 class RequestIdAndLatency:
-    """Every response carries an `X-Request-Id`; `latency_ms` delays every request (benchmarks)."""
+    """Every response carries an `X-Request-Id`; `latency_ms` delays every request (benchmarks);
+    `access_log` prints one line per request: method, path, status, ms, request id (no header, no body)."""
 
-    def __init__(self, app: ASGIApp, latency_ms: int) -> None:
+    def __init__(self, app: ASGIApp, latency_ms: int, access_log: bool = False) -> None:
         self._app = app
         self._latency = latency_ms / 1000
+        self._access_log = access_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self._app(scope, receive, send)
             return
+        started = time.perf_counter()
         if self._latency:
             await asyncio.sleep(self._latency)
         request_id = uuid.uuid4().hex.encode()
+        status = 0
 
         async def send_with_id(message: Message) -> None:
+            nonlocal status
             if message["type"] == "http.response.start":
+                status = message["status"]
                 message["headers"] = [*message.get("headers", []), (b"x-request-id", request_id)]
             await send(message)
 
-        await self._app(scope, receive, send_with_id)
+        try:
+            await self._app(scope, receive, send_with_id)
+        finally:
+            if self._access_log:
+                path = scope.get("raw_path", scope["path"].encode()).decode("latin-1")
+                ms = (time.perf_counter() - started) * 1000
+                print(
+                    f"{scope['method']} {path} {status} {ms:.1f}ms {request_id.decode()}", file=sys.stderr, flush=True
+                )
 
 
 _ALL_METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -66,4 +82,4 @@ def create_app(config: ReferenceConfig, store: Store) -> ASGIApp:
     )
     app.state.reference = State(config=config, store=store, auth=Authenticator(config.credentials))
     # Outermost, so that even the 500 of an unexpected exception carries a request id.
-    return RequestIdAndLatency(app, config.latency_ms)
+    return RequestIdAndLatency(app, config.latency_ms, config.access_log)

@@ -35,6 +35,7 @@ class ReferenceConfig:
     data_dir: Path | None = None  # None: a temporary directory, removed on stop
     faults: bool = False
     latency_ms: int = 0
+    access_log: bool = False  # one line per request on stderr (method, path, status, ms, request id)
     #: How the OCI side challenges: "basic" (as SWR does) or "bearer" (token service at /v2/token).
     registry_challenge: str = "basic"
     #: Test-only contract violations (see deviations.py); empty for a conformant registry.
