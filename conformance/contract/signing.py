@@ -187,6 +187,6 @@ def verify(request: SignedRequest, secrets: Mapping[str, str], now: datetime | N
     text = string_to_sign(
         request.method, request.raw_path, request.query, request.headers, signed_headers, request.body, sdk_date
     )
-    if not hmac.compare_digest(signature(sk, text), fields["Signature"]):
+    if not hmac.compare_digest(signature(sk, text).encode(), fields["Signature"].encode("utf-8", "replace")):
         return "signature does not match"
     return None

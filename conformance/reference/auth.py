@@ -4,7 +4,6 @@ Basic credentials, the token, or an issued Bearer token on the OCI API."""
 from __future__ import annotations
 
 import base64
-import binascii
 import hmac
 import secrets
 
@@ -59,7 +58,7 @@ class Authenticator:
     def _basic_valid(self, value: str) -> bool:
         try:
             user, _, password = base64.b64decode(value, validate=True).decode().partition(":")
-        except (binascii.Error, UnicodeDecodeError):
+        except ValueError:  # not base64 (binascii.Error), not ASCII, not UTF-8 (UnicodeDecodeError)
             return False
         return _same(user, self._credentials.registry_username) and _same(password, self._credentials.registry_password)
 

@@ -94,7 +94,7 @@ def _invalid_names(namespace: str, repository: str | None = None, status: int = 
 def _json_body(call: Call) -> dict[str, Any] | None:
     try:
         data = json.loads(call.body or b"null")
-    except ValueError:
+    except (ValueError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 

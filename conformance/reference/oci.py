@@ -183,13 +183,23 @@ async def get_blob(op: Op) -> Response:
     return Response(body, headers=headers, media_type="application/octet-stream")
 
 
-def _references(manifest: object) -> tuple[list[str], list[str]]:
-    """(blob digests, child manifest digests) a manifest or index refers to."""
+def _references(manifest: object) -> tuple[list[str], list[str]] | None:
+    """(blob digests, child manifest digests) a manifest or index refers to; None when malformed."""
     if not isinstance(manifest, dict):
-        return [], []
-    blobs = [d["digest"] for d in [manifest.get("config"), *manifest.get("layers", [])] if isinstance(d, dict)]
-    children = [d["digest"] for d in manifest.get("manifests", []) if isinstance(d, dict)]
-    return blobs, children
+        return None
+    config, layers, children = manifest.get("config"), manifest.get("layers", []), manifest.get("manifests", [])
+    if not isinstance(layers, list) or not isinstance(children, list):
+        return None
+    blobs = _digests(([config] if config is not None else []) + layers)
+    child_digests = _digests(children)
+    return None if blobs is None or child_digests is None else (blobs, child_digests)
+
+
+def _digests(descriptors: list[object]) -> list[str] | None:
+    """The digest of each descriptor; None when one is not a descriptor with a sha256 digest."""
+    digests = [d.get("digest") if isinstance(d, dict) else None for d in descriptors]
+    valid = [d for d in digests if isinstance(d, str) and _DIGEST.match(d)]
+    return valid if len(valid) == len(digests) else None
 
 
 async def put_manifest(op: Op) -> Response:
@@ -200,9 +210,12 @@ async def put_manifest(op: Op) -> Response:
     if (is_digest and reference != digest) or (not is_digest and not _TAG.match(reference)):
         return r.oci_error(400, "MANIFEST_INVALID", "reference is neither a valid tag nor the manifest's digest")
     try:
-        blobs, children = _references(json.loads(data))
-    except ValueError:
+        references = _references(json.loads(data))
+    except (ValueError, RecursionError):
         return r.oci_error(400, "MANIFEST_INVALID", "manifest is not JSON")
+    if references is None:
+        return r.oci_error(400, "MANIFEST_INVALID", "manifest descriptors need a sha256 digest each")
+    blobs, children = references
     missing = state.store.missing_blobs(namespace, repository, blobs)
     missing += [c for c in children if state.store.manifest(namespace, repository, c) is None]
     if missing:
