@@ -163,24 +163,34 @@ def parse_authorization(value: str) -> dict[str, str] | None:
     return fields
 
 
-def verify(request: SignedRequest, secrets: Mapping[str, str], now: datetime | None = None) -> str | None:
-    """None when the request carries a valid signature by a known AK; else why it does not."""
-    fields = parse_authorization(request.headers.get("authorization", ""))
+def verify_headers(headers: Mapping[str, str], secrets: Mapping[str, str], now: datetime | None = None) -> str | None:
+    """What can be judged before the body is read: a well-formed header, a known AK, a fresh, signed
+    date. None when that much holds; else why not."""
+    fields = parse_authorization(headers.get("authorization", ""))
     if fields is None:
         return f"Authorization is not a well-formed {ALGORITHM} header"
-    sk = secrets.get(fields["Access"])
-    if sk is None:
+    if fields["Access"] not in secrets:
         return "unknown access key"
-    sdk_date = request.headers.get(DATE_HEADER.lower(), "")
+    sdk_date = headers.get(DATE_HEADER.lower(), "")
     try:
         signed_at = datetime.strptime(sdk_date, DATE_FORMAT).replace(tzinfo=UTC)
     except ValueError:
         return f"missing or malformed {DATE_HEADER} header"
     if abs((now or datetime.now(UTC)) - signed_at) > MAX_CLOCK_SKEW:
         return f"{DATE_HEADER} is outside the allowed clock skew"
-    signed_headers = fields["SignedHeaders"].split(";")
-    if DATE_HEADER.lower() not in signed_headers:
+    if DATE_HEADER.lower() not in fields["SignedHeaders"].split(";"):
         return f"{DATE_HEADER} is not among the signed headers"
+    return None
+
+
+def verify(request: SignedRequest, secrets: Mapping[str, str], now: datetime | None = None) -> str | None:
+    """None when the request carries a valid signature by a known AK; else why it does not."""
+    if (denial := verify_headers(request.headers, secrets, now)) is not None:
+        return denial
+    fields = parse_authorization(request.headers["authorization"])
+    assert fields is not None, "verify_headers read it"
+    sk, signed_headers = secrets[fields["Access"]], fields["SignedHeaders"].split(";")
+    sdk_date = request.headers[DATE_HEADER.lower()]
     declared = request.headers.get(CONTENT_HASH_HEADER.lower())
     if declared is not None and declared != hashlib.sha256(request.body).hexdigest():
         return f"{CONTENT_HASH_HEADER} does not match the body received"

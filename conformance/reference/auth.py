@@ -18,8 +18,9 @@ class Authenticator:
         self._credentials = credentials
         self._issued: set[str] = set()
 
-    def manage_denial(self, request: Request, body: bytes) -> str | None:
-        """None when the manage-API request is authenticated; else why not."""
+    def manage_denial(self, request: Request, body: bytes | None) -> str | None:
+        """None when the manage-API request is authenticated; else why not. With `body` None, only
+        what can be judged before reading the body (the body of a refused request is never read)."""
         token = request.headers.get("x-auth-token")
         if token is not None:
             return None if _same(token, self._credentials.token) else "X-Auth-Token is not valid"
@@ -29,11 +30,14 @@ class Authenticator:
         if project is not None and not _same(project, self._credentials.project_id):
             return "the access key has no access to the project in X-Project-Id"
         keys = {self._credentials.ak: self._credentials.sk} if self._credentials.ak and self._credentials.sk else {}
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        if body is None:
+            return signing.verify_headers(headers, keys)
         signed = signing.SignedRequest(
             method=request.method,
             raw_path=request.scope.get("raw_path", request.url.path.encode()).decode("latin-1"),
             query=request.scope.get("query_string", b"").decode("latin-1"),
-            headers={k.lower(): v for k, v in request.headers.items()},
+            headers=headers,
             body=body,
         )
         return signing.verify(signed, keys)

@@ -23,6 +23,7 @@ from conformance.reference.state import State
 from conformance.reference.store import Outcome
 
 PREFIX = "/v2/manage/"
+MAX_BODY = 64 * 1024  # the manage API's bodies are a few hundred bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +60,39 @@ async def dispatch(request: Request) -> Response:
         allowed = ", ".join(sorted({m for m, _, _ in matches}))
         return r.swr_error_response(405, r.METHOD_NOT_ALLOWED, "method not allowed", {"Allow": allowed})
     shape, handler = chosen
-    body = await request.body()
-    denial = state.auth.manage_denial(request, body)
     bypass = state.deviates(Deviation.AUTH_BYPASS) and handler is delete_repository
+    denial = state.auth.manage_denial(request, None)  # before the body is read: a refused body never is
     if denial is not None and not bypass:
-        status = state.profile.expect("delete.unauthenticated").status
-        challenge = {"WWW-Authenticate": f'{signing.ALGORITHM} realm="swr-manage"'}
-        return r.swr_error_response(status, r.UNAUTHENTICATED, f"authentication failed: {denial}", challenge)
+        return _refused(state, denial)
+    body = await _body(request)
+    if body is None:
+        return r.swr_error_response(413, r.INVALID_PARAMETER, f"a manage-API request body is at most {MAX_BODY} bytes")
+    if denial is None and (denial := state.auth.manage_denial(request, body)) is not None and not bypass:
+        return _refused(state, denial)
     if state.fault_requested(request):
         status = state.profile.expect("delete.server-error").status
         return r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
     params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
     return await handler(Call(state, request, params, body))
+
+
+def _refused(state: State, denial: str) -> Response:
+    status = state.profile.expect("delete.unauthenticated").status
+    challenge = {"WWW-Authenticate": f'{signing.ALGORITHM} realm="swr-manage"'}
+    return r.swr_error_response(status, r.UNAUTHENTICATED, f"authentication failed: {denial}", challenge)
+
+
+async def _body(request: Request) -> bytes | None:
+    """The request body, or None when it is larger than MAX_BODY (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            return None
+    return bytes(body)
 
 
 def _fits(shape: tuple[str | None, ...], segments: list[str]) -> bool:
