@@ -65,6 +65,17 @@ def main() -> None:
     show_default=True,
     help="Challenge the OCI API sends to unauthenticated clients.",
 )
+@click.option(
+    "--oci-backend",
+    envvar="SWR_OCI_BACKEND",
+    help="A CNCF distribution registry that holds the images [SWR_OCI_BACKEND].",
+)
+@click.option(
+    "--oci-backend-username", envvar="SWR_OCI_BACKEND_USERNAME", help="Its Basic user [SWR_OCI_BACKEND_USERNAME]."
+)
+@click.option(
+    "--oci-backend-password", envvar="SWR_OCI_BACKEND_PASSWORD", help="Its password [SWR_OCI_BACKEND_PASSWORD]."
+)
 @click.option("--faults", is_flag=True, help="Enable fault injection (test hook).")
 @click.option(
     "--deviation",
@@ -92,12 +103,19 @@ def serve(
     deviations: tuple[str, ...],
     access_log: bool,
     latency_ms: int,
+    oci_backend: str | None,
+    oci_backend_username: str | None,
+    oci_backend_password: str | None,
 ) -> None:
     """Run the embedded SWR reference registry in the foreground."""
     if bool(ak) != bool(sk):
         raise click.UsageError("--ak and --sk go together")
     if bool(registry_username) != bool(registry_password):
         raise click.UsageError("--registry-username and --registry-password go together")
+    if bool(oci_backend_username) != bool(oci_backend_password):
+        raise click.UsageError("--oci-backend-username and --oci-backend-password go together")
+    if oci_backend is not None and not oci_backend.startswith(("http://", "https://")):
+        raise click.BadParameter(f"must be an http(s) URL, got {oci_backend!r}", param_hint="--oci-backend")
     try:
         loaded = load_profile(profile)
     except ProfileError as exc:
@@ -110,6 +128,9 @@ def serve(
         faults=faults,
         latency_ms=latency_ms,
         access_log=access_log,
+        oci_backend=oci_backend,
+        oci_backend_username=oci_backend_username,
+        oci_backend_password=oci_backend_password,
         registry_challenge=registry_challenge,
         deviations=frozenset(Deviation(d) for d in deviations),
     )
@@ -140,6 +161,8 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
         pairs = (("token", c.token), ("AK/SK", c.ak), ("registry", c.registry_username))
         shown = [name for name, value in pairs if value]
         click.echo(f"  credentials: your own ({', '.join(shown)}; not shown)")
+    if config.oci_backend:
+        click.echo(f"  images     in the OCI backend {config.oci_backend} (push and pull there)")
     if config.faults:
         click.echo("  faults     enabled: header X-Swr-Conformance-Fault makes an operation answer 500")
     if config.deviations:

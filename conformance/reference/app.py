@@ -17,6 +17,7 @@ from conformance.reference import manage, oci
 from conformance.reference import responses as r
 from conformance.reference.auth import Authenticator
 from conformance.reference.config import ReferenceConfig
+from conformance.reference.images import BackendUnavailable, DistributionImages, Images, StoreImages
 from conformance.reference.state import State
 from conformance.reference.store import Store
 
@@ -65,21 +66,37 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return r.swr_error_response(500, r.INTERNAL_ERROR, f"internal error: {type(exc).__name__}")
 
 
+async def _backend_unavailable(request: Request, exc: Exception) -> Response:
+    return r.swr_error_response(500, r.INTERNAL_ERROR, f"the image store did not answer: {exc}")
+
+
+async def _images_elsewhere(request: Request) -> Response:
+    backend = request.app.state.reference.config.oci_backend
+    return r.oci_error(404, "NAME_UNKNOWN", f"images live in the OCI backend {backend}: push and pull there")
+
+
 async def _no_route(request: Request, exc: Exception) -> Response:
     """Paths no route matches (e.g. a decoded newline in a segment): the gateway's 404, as JSON."""
     return r.swr_error_response(404, r.ROUTE_NOT_FOUND, "no such operation")
 
 
 def create_app(config: ReferenceConfig, store: Store) -> ASGIApp:
+    oci_routes = [
+        Route("/v2/", oci.version_check, methods=["GET", "HEAD"]),
+        Route("/v2/token", oci.token, methods=["GET"]),
+        Route("/v2/{rest:path}", oci.dispatch, methods=_ALL_METHODS),
+    ]
+    if config.oci_backend:
+        oci_routes = [Route("/v2/{rest:path}", _images_elsewhere, methods=_ALL_METHODS)]
+        images: Images = DistributionImages(
+            config.oci_backend, config.oci_backend_username, config.oci_backend_password
+        )
+    else:
+        images = StoreImages(store)
     app = Starlette(
-        routes=[
-            Route(manage.PREFIX + "{rest:path}", manage.dispatch, methods=_ALL_METHODS),
-            Route("/v2/", oci.version_check, methods=["GET", "HEAD"]),
-            Route("/v2/token", oci.token, methods=["GET"]),
-            Route("/v2/{rest:path}", oci.dispatch, methods=_ALL_METHODS),
-        ],
-        exception_handlers={404: _no_route, Exception: _internal_error},
+        routes=[Route(manage.PREFIX + "{rest:path}", manage.dispatch, methods=_ALL_METHODS), *oci_routes],
+        exception_handlers={404: _no_route, BackendUnavailable: _backend_unavailable, Exception: _internal_error},
     )
-    app.state.reference = State(config=config, store=store, auth=Authenticator(config.credentials))
+    app.state.reference = State(config=config, store=store, auth=Authenticator(config.credentials), images=images)
     # Outermost, so that even the 500 of an unexpected exception carries a request id.
     return RequestIdAndLatency(app, config.latency_ms, config.access_log)

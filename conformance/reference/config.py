@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from conformance.contract.credentials import Credentials
@@ -38,5 +38,9 @@ class ReferenceConfig:
     access_log: bool = False  # one line per request on stderr (method, path, status, ms, request id)
     #: How the OCI side challenges: "basic" (as SWR does) or "bearer" (token service at /v2/token).
     registry_challenge: str = "basic"
+    #: A CNCF distribution registry that holds the images (clients push there); None: the SQLite store.
+    oci_backend: str | None = None
+    oci_backend_username: str | None = None
+    oci_backend_password: str | None = field(default=None, repr=False)
     #: Test-only contract violations (see deviations.py); empty for a conformant registry.
     deviations: frozenset[Deviation] = frozenset()

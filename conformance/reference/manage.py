@@ -125,7 +125,27 @@ def _namespace_view(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "creator_name": "reference", "auth": 7}
 
 
-def _repository_view(call: Call, repo: dict[str, Any]) -> dict[str, Any]:
+async def _materialize(state: State, namespace: str, repository: str) -> dict[str, Any] | None:
+    """The repository's row; a repository a push created in the OCI backend gets one on first sight."""
+    repo = state.store.repository(namespace, repository)
+    if repo is None and state.store.namespace(namespace) and await state.images.tags(namespace, repository):
+        state.store.ensure_repository(namespace, repository)
+        repo = state.store.repository(namespace, repository)
+    return repo
+
+
+async def _materialize_namespace(state: State, namespace: str) -> None:
+    if state.store.namespace(namespace) is not None:
+        for repository in await state.images.pushed(namespace):
+            state.store.ensure_repository(namespace, repository)
+
+
+async def _remove_with_images(state: State, namespace: str, repository: str) -> None:
+    await state.images.delete_all(namespace, repository)
+    state.store.delete_repository(namespace, repository, with_images=True)
+
+
+def _repository_view(call: Call, repo: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, Any]:
     host = call.request.headers.get("host", "localhost")
     path = f"{host}/{repo['namespace']}/{repo['name']}"
     return {
@@ -137,9 +157,9 @@ def _repository_view(call: Call, repo: dict[str, Any]) -> dict[str, Any]:
         "description": repo["description"],
         "creator_id": "reference",
         "creator_name": "reference",
-        "size": repo["size"],
+        "size": repo["size"] or sum(t["size"] for t in tags),
         "is_public": bool(repo["is_public"]),
-        "num_images": repo["num_images"],
+        "num_images": len(tags),
         "num_download": 0,
         "url": "",
         "path": path,
@@ -188,6 +208,7 @@ async def delete_namespace(call: Call) -> Response:
     (namespace,) = call.params
     if (invalid := _invalid_names(namespace)) is not None:
         return invalid
+    await _materialize_namespace(call.state, namespace)
     outcome = call.state.store.delete_namespace(namespace)
     if outcome is Outcome.ABSENT:
         return r.swr_error_response(404, r.NAMESPACE_NOT_FOUND, f"namespace {namespace} does not exist")
@@ -230,8 +251,13 @@ async def list_repositories(call: Call) -> Response:
         return invalid
     store = call.state.store
     namespaces = [namespace] if namespace is not None else [n["name"] for n in store.namespaces()]
-    found = [store.repository(ns, name) for ns in namespaces for name in store.repository_names(ns)]
-    return r.json_ok([_repository_view(call, repo) for repo in found if repo is not None])
+    views = []
+    for ns in namespaces:
+        await _materialize_namespace(call.state, ns)
+        for name in store.repository_names(ns):
+            if (repo := store.repository(ns, name)) is not None:
+                views.append(_repository_view(call, repo, await call.state.images.tags(ns, name)))
+    return r.json_ok(views)
 
 
 @route("GET", "namespaces", None, "repos", None)
@@ -239,10 +265,10 @@ async def show_repository(call: Call) -> Response:
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid
-    repo = call.state.store.repository(namespace, repository)
+    repo = await _materialize(call.state, namespace, repository)
     if repo is None:
         return r.swr_error_response(404, r.REPOSITORY_NOT_FOUND, f"repository {namespace}/{repository} not found")
-    return r.json_ok(_repository_view(call, repo))
+    return r.json_ok(_repository_view(call, repo, await call.state.images.tags(namespace, repository)))
 
 
 @route("DELETE", "namespaces", None, "repos", None)
@@ -255,7 +281,13 @@ async def delete_repository(call: Call) -> Response:
         return invalid
     with_images = profile.expect("delete.repository-with-images")
     deletes_images = with_images.is_success or state.deviates(Deviation.DELETES_IMAGES)
-    outcome = state.store.delete_repository(namespace, repository, with_images=deletes_images)
+    exists = await _materialize(state, namespace, repository) is not None
+    if exists and not deletes_images and await state.images.tags(namespace, repository):
+        outcome = Outcome.NOT_EMPTY
+    else:
+        if exists and deletes_images:
+            await state.images.delete_all(namespace, repository)
+        outcome = state.store.delete_repository(namespace, repository, with_images=deletes_images)
     if outcome is Outcome.NO_NAMESPACE:
         status = profile.expect("delete.absent-namespace").status
         return r.swr_error_response(status, r.NAMESPACE_NOT_FOUND, f"namespace {namespace} does not exist")
@@ -267,10 +299,10 @@ async def delete_repository(call: Call) -> Response:
         return r.swr_error_response(with_images.status, r.NOT_EMPTY, message)
     if state.deviates(Deviation.DELETES_SIBLINGS):
         for sibling in state.store.repository_names(namespace, prefix=repository):
-            state.store.delete_repository(namespace, sibling, with_images=True)
+            await _remove_with_images(state, namespace, sibling)
     if state.deviates(Deviation.DELETES_NAMESPACE):
         for other in state.store.repository_names(namespace):
-            state.store.delete_repository(namespace, other, with_images=True)
+            await _remove_with_images(state, namespace, other)
         state.store.delete_namespace(namespace)
     if state.deviates(Deviation.SUCCESS_200):
         return Response(status_code=200)
@@ -309,9 +341,9 @@ async def list_tags(call: Call) -> Response:
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid
-    if call.state.store.repository(namespace, repository) is None:
+    if await _materialize(call.state, namespace, repository) is None:
         return r.swr_error_response(404, r.REPOSITORY_NOT_FOUND, f"repository {namespace}/{repository} not found")
-    tags = call.state.store.tags(namespace, repository)
+    tags = await call.state.images.tags(namespace, repository)
     return r.json_ok([_tag_view(call, namespace, repository, t) for t in tags])
 
 
@@ -320,6 +352,6 @@ async def delete_tag(call: Call) -> Response:
     namespace, repository, tag = call.params[0], names.repository_from_path(call.params[1]), call.params[2]
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid
-    if not call.state.store.delete_tag(namespace, repository, tag):
+    if not await call.state.images.delete_tag(namespace, repository, tag):
         return r.swr_error_response(404, r.TAG_NOT_FOUND, f"tag {tag} not found in {namespace}/{repository}")
     return Response(status_code=204)

@@ -11,6 +11,7 @@ from conformance.contract.profiles import Profile
 from conformance.reference.auth import Authenticator
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
+from conformance.reference.images import Images
 from conformance.reference.store import Store
 
 
@@ -19,6 +20,7 @@ class State:
     config: ReferenceConfig
     store: Store
     auth: Authenticator
+    images: Images  # where tags and manifests live: the store, or the OCI backend
 
     @property
     def profile(self) -> Profile:
