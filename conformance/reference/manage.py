@@ -19,11 +19,11 @@ from starlette.responses import Response
 from conformance.contract import names, signing
 from conformance.reference import responses as r
 from conformance.reference.deviations import Deviation
+from conformance.reference.limits import MANAGE_BODY_MAX, read_limited
 from conformance.reference.state import State
 from conformance.reference.store import Outcome
 
 PREFIX = "/v2/manage/"
-MAX_BODY = 64 * 1024  # the manage API's bodies are a few hundred bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,9 +64,10 @@ async def dispatch(request: Request) -> Response:
     denial = state.auth.manage_denial(request, None)  # before the body is read: a refused body never is
     if denial is not None and not bypass:
         return _refused(state, denial)
-    body = await _body(request)
+    body = await read_limited(request, MANAGE_BODY_MAX)
     if body is None:
-        return r.swr_error_response(413, r.INVALID_PARAMETER, f"a manage-API request body is at most {MAX_BODY} bytes")
+        message = f"a manage-API request body is at most {MANAGE_BODY_MAX} bytes"
+        return r.swr_error_response(413, r.INVALID_PARAMETER, message)
     if denial is None and (denial := state.auth.manage_denial(request, body)) is not None and not bypass:
         return _refused(state, denial)
     if state.fault_requested(request):
@@ -80,19 +81,6 @@ def _refused(state: State, denial: str) -> Response:
     status = state.profile.expect("delete.unauthenticated").status
     challenge = {"WWW-Authenticate": f'{signing.ALGORITHM} realm="swr-manage"'}
     return r.swr_error_response(status, r.UNAUTHENTICATED, f"authentication failed: {denial}", challenge)
-
-
-async def _body(request: Request) -> bytes | None:
-    """The request body, or None when it is larger than MAX_BODY (read no further than that)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY:
-        return None
-    body = bytearray()
-    async for chunk in request.stream():
-        body += chunk
-        if len(body) > MAX_BODY:
-            return None
-    return bytes(body)
 
 
 def _fits(shape: tuple[str | None, ...], segments: list[str]) -> bool:

@@ -6,17 +6,20 @@ A push creates the repository when the namespace exists.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import NamedTuple
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import FileResponse, Response
 
 from conformance.contract import names
 from conformance.reference import responses as r
+from conformance.reference.limits import MANIFEST_MAX, read_limited
 from conformance.reference.state import State
 
 _UPLOADS = re.compile(r"^/v2/(?P<name>.+)/blobs/uploads/(?P<upload>[^/]*)$")
@@ -108,10 +111,12 @@ async def start_upload(op: Op) -> Response:
         return r.oci_error(405, "UNSUPPORTED", "POST starts a new upload at .../blobs/uploads/")
     if not state.store.ensure_repository(namespace, repository):
         return _no_namespace(namespace)
+    upload_id = state.store.start_upload(namespace, repository)
+    if upload_id is None:  # deleted in between
+        return r.oci_error(404, "NAME_UNKNOWN", "repository unknown")
     digest = request.query_params.get("digest")
     if digest is not None:  # monolithic upload in one POST
-        return _store_blob(state, namespace, repository, digest, await request.body())
-    upload_id = state.store.start_upload(namespace, repository)
+        return await _finish(op, upload_id, digest)
     return _upload_progress(namespace, repository, upload_id, 0)
 
 
@@ -124,12 +129,39 @@ def _upload_progress(namespace: str, repository: str, upload_id: str, size: int,
     return Response(status_code=status, headers=headers)
 
 
-def _store_blob(state: State, namespace: str, repository: str, digest: str, data: bytes) -> Response:
-    if not _DIGEST.match(digest) or _digest_of(data) != digest:
+async def _append(op: Op, upload_id: str) -> int | None:
+    """Stream the request body onto the upload's file (never whole in memory); the new size."""
+    state = op.state
+    size = state.store.upload_size(op.namespace, op.repository, upload_id)
+    if size is None:
+        return None
+    with state.store.upload_path(upload_id).open("ab") as file:
+        async for chunk in op.request.stream():
+            await asyncio.to_thread(file.write, chunk)
+            size += len(chunk)
+    return size if state.store.uploaded(upload_id, size) else None
+
+
+async def _finish(op: Op, upload_id: str, digest: str) -> Response:
+    state, namespace, repository = op.state, op.namespace, op.repository
+    if await _append(op, upload_id) is None:
+        return _upload_unknown()
+    try:
+        received = await asyncio.to_thread(_file_digest, state.store.upload_path(upload_id))
+    except FileNotFoundError:  # its repository was deleted meanwhile
+        return _upload_unknown()
+    if not _DIGEST.match(digest) or received != digest:
+        state.store.cancel_upload(namespace, repository, upload_id)
         return r.oci_error(400, "DIGEST_INVALID", "content does not match the given sha256 digest")
-    state.store.put_blob(namespace, repository, digest, data)
+    if not state.store.commit_upload(namespace, repository, upload_id, digest):
+        return _upload_unknown()
     headers = {"Location": _location(namespace, repository, f"blobs/{digest}"), "Docker-Content-Digest": digest}
     return Response(status_code=201, headers=headers)
+
+
+def _file_digest(path: Path) -> str:
+    with path.open("rb") as file:
+        return "sha256:" + hashlib.file_digest(file, "sha256").hexdigest()
 
 
 def _upload_unknown() -> Response:
@@ -137,25 +169,17 @@ def _upload_unknown() -> Response:
 
 
 async def patch_upload(op: Op) -> Response:
-    request, state, namespace, repository, parts = op
-    size = state.store.append_upload(namespace, repository, parts["upload"], await request.body())
+    size = await _append(op, op.parts["upload"])
     if size is None:
         return _upload_unknown()
-    return _upload_progress(namespace, repository, parts["upload"], size)
+    return _upload_progress(op.namespace, op.repository, op.parts["upload"], size)
 
 
 async def finish_upload(op: Op) -> Response:
-    request, state, namespace, repository, parts = op
-    digest = request.query_params.get("digest")
+    digest = op.request.query_params.get("digest")
     if digest is None:
         return r.oci_error(400, "DIGEST_INVALID", "the closing PUT needs ?digest=")
-    upload_id = parts["upload"]
-    if state.store.append_upload(namespace, repository, upload_id, await request.body()) is None:
-        return _upload_unknown()
-    data = state.store.take_upload(namespace, repository, upload_id)
-    if data is None:
-        return _upload_unknown()
-    return _store_blob(state, namespace, repository, digest, data)
+    return await _finish(op, op.parts["upload"], digest)
 
 
 async def upload_status(op: Op) -> Response:
@@ -167,20 +191,20 @@ async def upload_status(op: Op) -> Response:
 
 
 async def cancel_upload(op: Op) -> Response:
-    state, namespace, repository, parts = op.state, op.namespace, op.repository, op.parts
-    if state.store.take_upload(namespace, repository, parts["upload"]) is None:
+    if not op.state.store.cancel_upload(op.namespace, op.repository, op.parts["upload"]):
         return _upload_unknown()
     return Response(status_code=204)
 
 
 async def get_blob(op: Op) -> Response:
     request, state, namespace, repository, parts = op
-    data = state.store.blob(namespace, repository, parts["digest"])
-    if data is None:
+    size = state.store.blob_size(namespace, repository, parts["digest"])
+    if size is None:
         return r.oci_error(404, "BLOB_UNKNOWN", "blob unknown to registry")
-    headers = {"Docker-Content-Digest": parts["digest"], "Content-Length": str(len(data))}
-    body = b"" if request.method == "HEAD" else data
-    return Response(body, headers=headers, media_type="application/octet-stream")
+    headers = {"Docker-Content-Digest": parts["digest"], "Content-Length": str(size)}
+    if request.method == "HEAD":
+        return Response(headers=headers, media_type="application/octet-stream")
+    return FileResponse(state.store.blob_path(parts["digest"]), headers=headers, media_type="application/octet-stream")
 
 
 def _references(manifest: object) -> tuple[list[str], list[str]] | None:
@@ -204,7 +228,9 @@ def _digests(descriptors: list[object]) -> list[str] | None:
 
 async def put_manifest(op: Op) -> Response:
     request, state, namespace, repository, parts = op
-    reference, data = parts["reference"], await request.body()
+    reference, data = parts["reference"], await read_limited(request, MANIFEST_MAX)
+    if data is None:
+        return r.oci_error(413, "SIZE_INVALID", f"a manifest is at most {MANIFEST_MAX} bytes")
     digest = _digest_of(data)
     is_digest = reference.startswith("sha256:")
     if (is_digest and reference != digest) or (not is_digest and not _TAG.match(reference)):

@@ -9,6 +9,7 @@ from __future__ import annotations
 import enum
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,8 +24,8 @@ CREATE TABLE IF NOT EXISTS repositories (
     id INTEGER PRIMARY KEY AUTOINCREMENT, namespace TEXT NOT NULL, name TEXT NOT NULL,
     is_public INTEGER NOT NULL, category TEXT NOT NULL, description TEXT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL, UNIQUE (namespace, name));
-CREATE TABLE IF NOT EXISTS blobs (
-    namespace TEXT NOT NULL, repository TEXT NOT NULL, digest TEXT NOT NULL, data BLOB NOT NULL,
+CREATE TABLE IF NOT EXISTS blob_links (
+    namespace TEXT NOT NULL, repository TEXT NOT NULL, digest TEXT NOT NULL, size INTEGER NOT NULL,
     PRIMARY KEY (namespace, repository, digest));
 CREATE TABLE IF NOT EXISTS manifests (
     namespace TEXT NOT NULL, repository TEXT NOT NULL, digest TEXT NOT NULL,
@@ -33,12 +34,15 @@ CREATE TABLE IF NOT EXISTS manifests (
 CREATE TABLE IF NOT EXISTS tags (
     namespace TEXT NOT NULL, repository TEXT NOT NULL, tag TEXT NOT NULL, digest TEXT NOT NULL,
     created TEXT NOT NULL, updated TEXT NOT NULL, PRIMARY KEY (namespace, repository, tag));
-CREATE TABLE IF NOT EXISTS uploads (
-    id TEXT PRIMARY KEY, namespace TEXT NOT NULL, repository TEXT NOT NULL, data BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS upload_files (
+    id TEXT PRIMARY KEY, namespace TEXT NOT NULL, repository TEXT NOT NULL, repository_id INTEGER NOT NULL,
+    size INTEGER NOT NULL, touched REAL NOT NULL);
 """
 
 # Tables whose rows belong to one repository: deleting the repository deletes its rows there.
-_REPOSITORY_CONTENT = ("tags", "manifests", "blobs", "uploads")
+_REPOSITORY_CONTENT = ("tags", "manifests", "blob_links", "upload_files")
+#: An upload untouched this long is abandoned: its file is removed when the next upload starts.
+UPLOAD_TTL_S = 3600.0
 
 
 class Outcome(enum.StrEnum):
@@ -54,8 +58,16 @@ def _now() -> str:
 
 
 class Store:
-    def __init__(self, path: Path) -> None:
+    """Rows in SQLite; blob and upload *content* in files beside it (`blobs/sha256/<hex>`, `uploads/<id>`),
+    never in memory. Blobs are content-addressed and linked to each repository that holds them."""
+
+    def __init__(self, path: Path, upload_ttl_s: float = UPLOAD_TTL_S) -> None:
         self._lock = threading.Lock()
+        self._blobs = path.parent / "blobs" / "sha256"
+        self._uploads = path.parent / "uploads"
+        self._blobs.mkdir(parents=True, exist_ok=True)
+        self._uploads.mkdir(parents=True, exist_ok=True)
+        self._upload_ttl_s = upload_ttl_s
         self._db = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
@@ -134,7 +146,7 @@ class Store:
                 "SELECT COUNT(*) FROM tags WHERE namespace = ? AND repository = ?", key
             ).fetchone()[0]
             repo["size"] = db.execute(
-                "SELECT COALESCE(SUM(LENGTH(data)), 0) FROM blobs WHERE namespace = ? AND repository = ?", key
+                "SELECT COALESCE(SUM(size), 0) FROM blob_links WHERE namespace = ? AND repository = ?", key
             ).fetchone()[0]
             return repo
 
@@ -157,9 +169,16 @@ class Store:
             holds = db.execute("SELECT 1 FROM manifests WHERE namespace = ? AND repository = ?", key).fetchone()
             if holds and not with_images:
                 return Outcome.NOT_EMPTY
+            linked = [r["digest"] for r in db.execute(
+                "SELECT digest FROM blob_links WHERE namespace = ? AND repository = ?", key
+            )]  # fmt: skip
+            uploads = [r["id"] for r in db.execute(
+                "SELECT id FROM upload_files WHERE namespace = ? AND repository = ?", key
+            )]  # fmt: skip
             for table in _REPOSITORY_CONTENT:
                 db.execute(f"DELETE FROM {table} WHERE namespace = ? AND repository = ?", key)
             db.execute("DELETE FROM repositories WHERE namespace = ? AND name = ?", key)
+            self._collect(db, linked, uploads)
             return Outcome.DONE
 
     # -- tags (manage API view) ---------------------------------------------------------------
@@ -194,57 +213,93 @@ class Store:
                 )
             return True
 
-    # -- OCI content --------------------------------------------------------------------------
+    # -- OCI content: uploads and blobs in files ----------------------------------------------------
 
-    def start_upload(self, namespace: str, repository: str) -> str:
+    def upload_path(self, upload_id: str) -> Path:
+        return self._uploads / upload_id
+
+    def blob_path(self, digest: str) -> Path:
+        return self._blobs / digest.removeprefix("sha256:")
+
+    def start_upload(self, namespace: str, repository: str) -> str | None:
+        """A new, empty upload into an existing repository (None: there is none); expired ones go."""
         upload_id = uuid.uuid4().hex
         with self._tx() as db:
-            db.execute("INSERT INTO uploads VALUES (?, ?, ?, ?)", (upload_id, namespace, repository, b""))
+            expired = db.execute("SELECT id FROM upload_files WHERE touched < ?", (time.time() - self._upload_ttl_s,))
+            self._collect(db, [], [r["id"] for r in expired])
+            repo = _repository(db, namespace, repository)
+            if repo is None:
+                return None
+            self.upload_path(upload_id).touch()
+            db.execute(
+                "INSERT INTO upload_files VALUES (?, ?, ?, ?, 0, ?)",
+                (upload_id, namespace, repository, repo["id"], time.time()),
+            )
         return upload_id
 
     def upload_size(self, namespace: str, repository: str, upload_id: str) -> int | None:
         with self._tx() as db:
             row = _upload(db, namespace, repository, upload_id)
-            return None if row is None else len(row["data"])
+            return None if row is None else int(row["size"])
 
-    def append_upload(self, namespace: str, repository: str, upload_id: str, chunk: bytes) -> int | None:
+    def uploaded(self, upload_id: str, size: int) -> bool:
+        """Record the upload's new size; False when it is gone (cancelled, expired, its repository deleted)."""
+        with self._tx() as db:
+            updated = db.execute(
+                "UPDATE upload_files SET size = ?, touched = ? WHERE id = ?", (size, time.time(), upload_id)
+            )
+            return updated.rowcount > 0
+
+    def commit_upload(self, namespace: str, repository: str, upload_id: str, digest: str) -> bool:
+        """The finished upload becomes the repository's blob `digest`, only if it is still the repository
+        the upload started in (not a new one of the same name): no state of a deleted repository survives."""
         with self._tx() as db:
             row = _upload(db, namespace, repository, upload_id)
-            if row is None:
-                return None
-            data = bytes(row["data"]) + chunk
-            db.execute("UPDATE uploads SET data = ? WHERE id = ?", (data, upload_id))
-            return len(data)
+            repo = _repository(db, namespace, repository)
+            if row is None or repo is None or repo["id"] != row["repository_id"]:
+                self._collect(db, [], [upload_id])
+                return False
+            db.execute("DELETE FROM upload_files WHERE id = ?", (upload_id,))
+            self.upload_path(upload_id).replace(self.blob_path(digest))
+            db.execute(
+                "INSERT OR REPLACE INTO blob_links VALUES (?, ?, ?, ?)", (namespace, repository, digest, row["size"])
+            )
+            return True
 
-    def take_upload(self, namespace: str, repository: str, upload_id: str) -> bytes | None:
+    def cancel_upload(self, namespace: str, repository: str, upload_id: str) -> bool:
         with self._tx() as db:
-            row = _upload(db, namespace, repository, upload_id)
-            if row is None:
-                return None
-            db.execute("DELETE FROM uploads WHERE id = ?", (upload_id,))
-            return bytes(row["data"])
+            if _upload(db, namespace, repository, upload_id) is None:
+                return False
+            db.execute("DELETE FROM upload_files WHERE id = ?", (upload_id,))
+            self._collect(db, [], [upload_id])
+            return True
 
-    def put_blob(self, namespace: str, repository: str, digest: str, data: bytes) -> None:
-        with self._tx() as db:
-            db.execute("INSERT OR REPLACE INTO blobs VALUES (?, ?, ?, ?)", (namespace, repository, digest, data))
-
-    def blob(self, namespace: str, repository: str, digest: str) -> bytes | None:
+    def blob_size(self, namespace: str, repository: str, digest: str) -> int | None:
         with self._tx() as db:
             row = db.execute(
-                "SELECT data FROM blobs WHERE namespace = ? AND repository = ? AND digest = ?",
+                "SELECT size FROM blob_links WHERE namespace = ? AND repository = ? AND digest = ?",
                 (namespace, repository, digest),
             ).fetchone()
-            return None if row is None else bytes(row["data"])
+            return None if row is None else int(row["size"])
 
     def missing_blobs(self, namespace: str, repository: str, digests: list[str]) -> list[str]:
         with self._tx() as db:
             present = {
                 r["digest"]
                 for r in db.execute(
-                    "SELECT digest FROM blobs WHERE namespace = ? AND repository = ?", (namespace, repository)
+                    "SELECT digest FROM blob_links WHERE namespace = ? AND repository = ?", (namespace, repository)
                 )
             }
             return [d for d in digests if d not in present]
+
+    def _collect(self, db: sqlite3.Connection, digests: list[str], uploads: list[str]) -> None:
+        """Remove upload files, and blob files no repository links any more (inside a transaction)."""
+        for upload_id in uploads:
+            db.execute("DELETE FROM upload_files WHERE id = ?", (upload_id,))
+            self.upload_path(upload_id).unlink(missing_ok=True)
+        for digest in digests:
+            if db.execute("SELECT 1 FROM blob_links WHERE digest = ?", (digest,)).fetchone() is None:
+                self.blob_path(digest).unlink(missing_ok=True)
 
     def put_manifest(
         self, namespace: str, repository: str, tag: str | None, digest: str, media_type: str, data: bytes
@@ -309,7 +364,7 @@ def _repository(db: sqlite3.Connection, namespace: str, name: str) -> sqlite3.Ro
 
 def _upload(db: sqlite3.Connection, namespace: str, repository: str, upload_id: str) -> sqlite3.Row | None:
     row: sqlite3.Row | None = db.execute(
-        "SELECT data FROM uploads WHERE id = ? AND namespace = ? AND repository = ?",
+        "SELECT * FROM upload_files WHERE id = ? AND namespace = ? AND repository = ?",
         (upload_id, namespace, repository),
     ).fetchone()
     return row
