@@ -143,7 +143,7 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
                 ctx.expect_error_information(exchange, "delete.server-error")
     finally:
         gone = swr_run.vanished()
-        swr_run.clear_check()
+        ctx.notes += [f"not removed after the check (cleanup retries it): {left}" for left in swr_run.clear_check()]
         if gone:
             swr_run.restore(gone)
             ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)

@@ -82,7 +82,7 @@ class RunState:
         in its namespaces, then its namespaces. Goes on past every error; returns what is left."""
         targets = dict.fromkeys(t for t in self.journal.repositories if t not in self.journal.removed)
         leftovers: list[str] = []
-        for namespace in [*self._namespaces()]:
+        for namespace in self._namespaces():
             try:
                 listed = self.client.repositories(namespace)
             except Exception:
