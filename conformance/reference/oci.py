@@ -130,24 +130,36 @@ def _upload_progress(namespace: str, repository: str, upload_id: str, size: int,
 
 
 async def _append(op: Op, upload_id: str) -> int | None:
-    """Stream the request body onto the upload's file (never whole in memory); the new size."""
+    """Stream the request body onto the upload's file and its running hash (never whole in memory)."""
     state = op.state
     size = state.store.upload_size(op.namespace, op.repository, upload_id)
     if size is None:
         return None
+    hashed, hasher = state.hashing.pop(upload_id, (0, hashlib.sha256()))
+    running = hashed == size  # else it started before a restart: hashed from the file at the end
     with state.store.upload_path(upload_id).open("ab") as file:
         async for chunk in op.request.stream():
             await asyncio.to_thread(file.write, chunk)
+            if running:
+                hasher.update(chunk)
             size += len(chunk)
-    return size if state.store.uploaded(upload_id, size) else None
+    if not state.store.uploaded(upload_id, size):
+        return None
+    if running:
+        state.hashing[upload_id] = (size, hasher)
+    return size
 
 
 async def _finish(op: Op, upload_id: str, digest: str) -> Response:
     state, namespace, repository = op.state, op.namespace, op.repository
     if await _append(op, upload_id) is None:
         return _upload_unknown()
+    size, hasher = state.hashing.pop(upload_id, (-1, None))
     try:
-        received = await asyncio.to_thread(_file_digest, state.store.upload_path(upload_id))
+        if hasher is not None and size == state.store.upload_size(namespace, repository, upload_id):
+            received = "sha256:" + hasher.hexdigest()
+        else:
+            received = await asyncio.to_thread(_file_digest, state.store.upload_path(upload_id))
     except FileNotFoundError:  # its repository was deleted meanwhile
         return _upload_unknown()
     if not _DIGEST.match(digest) or received != digest:
@@ -191,6 +203,7 @@ async def upload_status(op: Op) -> Response:
 
 
 async def cancel_upload(op: Op) -> Response:
+    op.state.hashing.pop(op.parts["upload"], None)
     if not op.state.store.cancel_upload(op.namespace, op.repository, op.parts["upload"]):
         return _upload_unknown()
     return Response(status_code=204)

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from starlette.requests import Request
 
@@ -21,6 +22,8 @@ class State:
     store: Store
     auth: Authenticator
     images: Images  # where tags and manifests live: the store, or the OCI backend
+    #: upload id -> (bytes hashed, running sha256) of the uploads under way in this process
+    hashing: dict[str, tuple[int, Any]] = field(default_factory=dict)
 
     @property
     def profile(self) -> Profile:
