@@ -155,8 +155,9 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
     if development:
         click.echo("  credentials: documented development values (pass your own to replace them all)")
         click.echo(f"    X-Auth-Token  {c.token}")
-        click.echo(f"    AK / SK       {c.ak} / {c.sk}")
-        click.echo(f"    registry      {c.registry_username} / {c.registry_password}")
+        click.echo(f"    AK / SK       {c.ak} / {c.sk} (project {c.project_id})")
+        if not config.oci_backend:  # else the registry is the backend, with its own credentials
+            click.echo(f"    registry      {c.registry_username} / {c.registry_password}")
     else:
         pairs = (("token", c.token), ("AK/SK", c.ak), ("registry", c.registry_username))
         shown = [name for name, value in pairs if value]
