@@ -4,6 +4,8 @@ what a target can make it wait for or read."""
 from __future__ import annotations
 
 import json
+import socket
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -167,3 +169,45 @@ def test_secret_files_and_strict_booleans(tmp_path: Path) -> None:
         resolve({}, {"SWR_FAULT_INJECTION": "maybe"}, None)
     with pytest.raises(SettingsError, match="not both"):
         resolve({"endpoint": "http://h", "token": "t", "token_file": str(token)}, {}, None)
+
+
+class _ResettingServer:
+    """Accepts, reads the request, and closes without an answer `resets` times; then answers 404."""
+
+    def __init__(self, resets: int) -> None:
+        self.resets, self.accepted = resets, 0
+        self._socket = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._socket.getsockname()[1]}"
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                connection, _ = self._socket.accept()
+            except OSError:
+                return
+            with connection:
+                connection.recv(65536)
+                self.accepted += 1
+                if self.accepted > self.resets:
+                    body = b'{"error_code": "SVCSTG.SWR.4040058", "error_msg": "absent"}'
+                    head = (
+                        f"HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n"
+                    )
+                    connection.sendall(head.encode() + b"Connection: close\r\n\r\n" + body)
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def test_connection_resets_are_retried_on_setup_calls_not_on_the_delete_under_test() -> None:
+    server = _ResettingServer(resets=2)
+    try:
+        assert _client(server.url).manage("GET", "/v2/manage/namespaces/absent").status == 404
+        assert server.accepted == 3
+        server.resets, server.accepted = 1, 0
+        with pytest.raises(TargetUnreachable):
+            _client(server.url).delete_repository(f"{RUN_ID}-ns", "mine")
+        assert server.accepted == 1  # the DELETE under test may have executed: never sent twice
+    finally:
+        server.close()
