@@ -16,7 +16,7 @@ import pytest
 
 from conformance.contract.profiles import CONDITIONS
 
-ID_PATTERN = re.compile(r"^delete/[a-z0-9]+(?:/[a-z0-9][a-z0-9-]*)+$")
+ID_PATTERN = re.compile(r"^(?:delete/[a-z0-9]+|property)(?:/[a-z0-9][a-z0-9-]*)+$")
 SEVERITIES = ("blocker", "critical", "normal", "minor", "trivial")
 MARKER = "swr_check"
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import NoReturn
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import NoReturn, TypeVar
 
 import pytest
+from hypothesis import HealthCheck, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 from conformance import allure_labels
 from conformance.checks import Check
@@ -16,13 +22,29 @@ from conformance.provisioning.image import Image
 from conformance.provisioning.run_state import RunState
 from conformance.transcript import Exchange
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyBudget:
+    """How hard the property checks search: examples per property, the seed, where hypothesis keeps
+    what it found (under the output directory); `enabled` False with --no-properties."""
+
+    examples: int
+    seed: int
+    database: Path
+    enabled: bool = True
+
 
 class CheckContext:
-    def __init__(self, check: Check, run: RunState, profile: Profile, fault_injection: bool) -> None:
+    def __init__(
+        self, check: Check, run: RunState, profile: Profile, fault_injection: bool, budget: PropertyBudget
+    ) -> None:
         self.check = check
         self.run = run
         self.profile = profile
         self.fault_injection = fault_injection
+        self.budget = budget
         self.subject: Exchange | None = None  # the DELETE under test whose status is reported
         self.subject_expected: tuple[int, ...] | None = None  # set when a failure re-points the report
         self.notes: list[str] = []
@@ -57,6 +79,19 @@ class CheckContext:
         if not self.client.can_push:
             pytest.skip("needs registry credentials to push an image (--registry-username/--registry-password)")
         return self.client.push_image(namespace or self.namespace, repository, tag)
+
+    def explore(self, strategy: st.SearchStrategy[T], test: Callable[[T], None]) -> None:
+        """Run `test` on examples drawn from `strategy` within the run's budget; a failure is shrunk to a
+        minimal example, whose exchange the report shows."""
+        __tracebackhide__ = True
+        search = given(strategy)(test)
+        configured = settings(
+            max_examples=self.budget.examples,
+            deadline=None,
+            database=DirectoryBasedExampleDatabase(self.budget.database),
+            suppress_health_check=list(HealthCheck),
+        )
+        seed(self.budget.seed)(configured(search))()
 
     def exchanges(self) -> list[Exchange]:
         return self.client.transcript[self._first :]

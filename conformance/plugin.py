@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import sys
 import time
 from collections.abc import Generator, Iterator
@@ -23,7 +24,7 @@ import pytest
 from conformance import __version__, allure_labels, results
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.client import SwrClient
-from conformance.context import CheckContext
+from conformance.context import CheckContext, PropertyBudget
 from conformance.contract.faults import FAULT_HEADER
 from conformance.contract.profiles import Profile, load_profile
 from conformance.contract.resources import SPEC_FILE, spec_sha256
@@ -56,6 +57,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     for name in _OPTIONS:
         group.addoption(f"--swr-{name.replace('_', '-')}", dest=f"swr_{name}", default=None, metavar="VALUE")
     group.addoption("--swr-fault-injection", dest="swr_fault_injection", action="store_true", default=None)
+    group.addoption("--swr-examples", dest="swr_examples", type=int, default=None, metavar="N")
+    group.addoption("--swr-seed", dest="swr_seed", type=int, default=None, metavar="S")
+    group.addoption("--swr-no-properties", dest="swr_properties", action="store_false", default=None)
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
@@ -87,7 +91,11 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}.jsonl")
         client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
         run = RunState(client, settings.namespace)
-        suite.run_info = _run_info(settings, profile, run, embedded)
+        seed = settings.seed if settings.seed is not None else random.randrange(2**32)
+        suite.budget = PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
+        suite.run_info = _run_info(settings, profile, run, embedded) | {
+            "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed}
+        }
         suite.settings = settings
         suite.header(settings, run_id, journal)
         try:
@@ -130,7 +138,8 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
     if swr_run.lost is not None:
         raise Broken(swr_run.lost)
     profile = suite.profile
-    ctx = CheckContext(check, swr_run, profile, suite.settings.fault_injection)
+    assert suite.budget is not None
+    ctx = CheckContext(check, swr_run, profile, suite.settings.fault_injection, suite.budget)
     request.node.stash[_CONTEXT] = ctx
     allure_labels.label_check(check, profile)
     for precondition in preconditions_of(request.node):
@@ -154,7 +163,8 @@ def _suite(config: pytest.Config) -> SuitePlugin:
 
 
 def settings_from_pytest(config: pytest.Config) -> Settings:
-    given = {name: config.getoption(f"swr_{name}") for name in (*_OPTIONS, "fault_injection")}
+    given = {name: config.getoption(f"swr_{name}") for name in (*_OPTIONS, "fault_injection", "examples", "seed")}
+    given["properties"] = config.getoption("swr_properties")
     config_file = given.pop("config")
     return resolve(given, os.environ, discover_config_file(Path(config_file) if config_file else None, os.environ))
 
@@ -172,6 +182,7 @@ class SuitePlugin:
         self.summary: dict[str, Any] | None = None
         self.setup_error: str | None = None
         self.usage_error = False
+        self.budget: PropertyBudget | None = None
         self.redactor = Redactor()
         self.interrupts = Interrupts(self._say)
         self._started = time.monotonic()
@@ -298,7 +309,9 @@ class SuitePlugin:
     def header(self, settings: Settings, run_id: str, journal: RunJournal) -> None:
         """Before the first check: where the run goes, and how to undo it if it is killed."""
         tls = " · TLS verification OFF (--insecure)" if settings.insecure else ""
-        self._write(f"swr-conformance {__version__} · run {run_id} · profile {settings.profile}{tls}")
+        assert self.budget is not None
+        properties = f"seed {self.budget.seed}" if settings.properties else "properties off"
+        self._write(f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{tls}")
         self._write(f"target {settings.endpoint} · registry {settings.registry or settings.endpoint}")
         self._write(f"journal {journal.path} (if the run is killed: swr-conformance sweep --journal FILE)")
 

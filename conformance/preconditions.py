@@ -31,3 +31,9 @@ def signs_requests(ctx: CheckContext) -> str | None:
     if not ctx.client.credentials.ak:
         return "the run authenticates with X-Auth-Token; AK/SK signature probes need --ak/--sk"
     return None
+
+
+def properties_enabled(ctx: CheckContext) -> str | None:
+    if not ctx.budget.enabled:
+        return "property checks are off (--no-properties)"
+    return None

@@ -48,6 +48,9 @@ class Settings:
     output: str = "reports"
     fault_injection: bool = False
     timeout: float = 30.0
+    examples: int = 25  # per property check
+    seed: int | None = None  # None: a random seed, printed and recorded
+    properties: bool = True
 
     @property
     def embedded(self) -> bool:
@@ -92,6 +95,10 @@ class Settings:
             raise SettingsError(f"--namespace: {found.message}")
         if self.timeout <= 0:
             raise SettingsError("--timeout must be positive")
+        if self.examples < 1:
+            raise SettingsError("--examples must be at least 1")
+        if self.seed is not None and self.seed < 0:
+            raise SettingsError("--seed must not be negative")
         if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
             raise SettingsError(f"--ca-bundle {self.ca_bundle} is not a file")
         return self
@@ -142,10 +149,18 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return settings
 
 
-_BOOLEANS = ("fault_injection", "insecure")
-_FILE_TYPES: dict[str, type | tuple[type, ...]] = {"fault_injection": bool, "insecure": bool, "timeout": (int, float)}
+_BOOLEANS = ("fault_injection", "insecure", "properties")
+_INTEGERS = ("examples", "seed")
+_FILE_TYPES: dict[str, type | tuple[type, ...]] = {
+    "fault_injection": bool,
+    "insecure": bool,
+    "properties": bool,
+    "timeout": (int, float),
+    "examples": int,
+    "seed": int,
+}
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
-_TYPE_NAMES = {str: "string", bool: "boolean", (int, float): "number"}
+_TYPE_NAMES = {str: "string", bool: "boolean", (int, float): "number", int: "whole number"}
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -163,9 +178,9 @@ def _coerce(name: str, raw: str) -> Any:
         if value not in _TRUE | _FALSE:
             raise SettingsError(f"{env_name(name)} must be one of true/false/1/0/yes/no, got {raw!r}")
         return value in _TRUE
-    if name == "timeout":
+    if name == "timeout" or name in _INTEGERS:
         try:
-            return float(raw)
+            return int(raw) if name in _INTEGERS else float(raw)
         except ValueError:
             raise SettingsError(f"{env_name(name)} must be a number, got {raw!r}") from None
     return raw

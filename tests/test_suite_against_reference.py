@@ -24,7 +24,8 @@ def _all_check_ids() -> set[str]:
     import conformance.suite.test_404_absent
     import conformance.suite.test_406_with_images
     import conformance.suite.test_500_server_error
-    import conformance.suite.test_concurrency  # noqa: F401
+    import conformance.suite.test_concurrency
+    import conformance.suite.test_properties  # noqa: F401
 
     return set(REGISTRY)
 

@@ -13,3 +13,4 @@ class Deviation(enum.StrEnum):
     AUTH_BYPASS = "auth-bypass"  # a DELETE without valid credentials is carried out
     DELETES_SIBLINGS = "deletes-siblings"  # deleting `app` also deletes `app-2`, `app/sub`, ...
     DELETES_NAMESPACE = "deletes-namespace"  # deleting a repository removes its whole namespace too
+    REJECTS_LONGEST_NAMES = "rejects-longest-names"  # a repository name at the length limit is answered 400

@@ -267,6 +267,8 @@ async def delete_repository(call: Call) -> Response:
     invalid = _invalid_names(namespace, repository, profile.expect("delete.invalid-name").status)
     if invalid is not None and not state.deviates(Deviation.INVALID_NAME_404):
         return invalid
+    if state.deviates(Deviation.REJECTS_LONGEST_NAMES) and len(repository) == names.REPOSITORY.max_length:
+        return r.swr_error_response(profile.expect("delete.invalid-name").status, r.INVALID_REPOSITORY, "too long")
     with_images = profile.expect("delete.repository-with-images")
     deletes_images = with_images.is_success or state.deviates(Deviation.DELETES_IMAGES)
     exists = await _materialize(state, namespace, repository) is not None

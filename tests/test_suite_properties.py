@@ -1,0 +1,66 @@
+"""The property layer on a target: conformant on the reference registry, finds a boundary deviation
+with a minimal name, sends the same requests for the same seed, and never gets past the guard."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from conformance.contract.profiles import load_profile
+from conformance.reference.config import DEV_TOKEN, ReferenceConfig
+from conformance.reference.deviations import Deviation
+from conformance.reference.server import ReferenceServer
+from tests.conftest import reference_target, run_suite
+
+
+def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
+    run = run_suite(tmp_path / "reports", "-k", "property/", "--seed", "3", "--examples", "10")
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert set(run.outcomes()) == {"property/invalid-name", "property/absent-name", "property/created-then-deleted"}
+    assert run.results["properties"] == {"enabled": True, "examples": 10, "seed": 3}
+    assert "seed 3" in run.stdout
+    off = run_suite(tmp_path / "off", "-k", "property/", "--no-properties")
+    assert off.returncode == 0 and set(off.outcomes().values()) == {"skipped"}
+
+
+def test_a_boundary_deviation_is_found_with_a_minimal_name(tmp_path: Path) -> None:
+    config = ReferenceConfig(
+        profile=load_profile(), faults=True, deviations=frozenset({Deviation.REJECTS_LONGEST_NAMES})
+    )
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server), "-k", "property/absent-name", "--seed", "1")
+    assert run.returncode == 1, run.stdout + run.stderr
+    (check,) = run.results["checks"]
+    assert check["outcome"] == "failed" and "expected 404, observed 400" in check["message"]
+    name = unquote(check["curl"].rsplit("/", 1)[1].strip("'")).replace("$", "/")
+    assert len(name) == 128, name
+
+
+def _requests(capfd: pytest.CaptureFixture[str], run_id: str) -> list[str]:
+    lines = [line.split()[:2] for line in capfd.readouterr().err.splitlines() if line.startswith(("GET", "DELETE"))]
+    return [" ".join(parts).replace(run_id, "RUN") for parts in lines if len(parts) == 2]
+
+
+def test_one_seed_sends_the_same_requests_and_nothing_escapes_the_guard(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    config = ReferenceConfig(profile=load_profile(), faults=True, access_log=True)
+    with ReferenceServer(config) as server:
+        manage = httpx.Client(base_url=server.url, headers={"X-Auth-Token": DEV_TOKEN})
+        manage.post("/v2/manage/namespaces", json={"namespace": "team"})
+        manage.post("/v2/manage/namespaces/team/repos", json={"repository": "victim", "is_public": False})
+        capfd.readouterr()
+        sent = []
+        for attempt in range(2):
+            args = ["-k", "property/", "--seed", "11", "--examples", "15", "--namespace", "team"]
+            run = run_suite(tmp_path / f"run{attempt}", *reference_target(server), *args)
+            assert run.returncode == 0, run.stdout + run.stderr
+            sent.append(_requests(capfd, run.results["run_id"]))
+        assert server.store.repository_names("team") == ["victim"]
+    assert sent[0] == sent[1] and len(sent[0]) > 40
+    deletes = [line for line in sent[0] if line.startswith("DELETE")]
+    assert deletes and all(re.search(r"RUN", line) for line in deletes), [d for d in deletes if "RUN" not in d]
