@@ -97,7 +97,8 @@ def suite_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     """The environment a suite process gets: none of the caller's SWR_* settings, plus `extra`.
     CONFORMANCE_UNDER_TEST=DIR runs another checkout's suite (e.g. the previous main, to show that a
     regression test fails there)."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")} | (extra or {})
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
+    environment |= {"SWR_EXAMPLES": "3"} | (extra or {})  # property checks: a small budget unless a test sets one
     if under_test := os.environ.get("CONFORMANCE_UNDER_TEST"):
         environment["PYTHONPATH"] = os.pathsep.join(filter(None, [under_test, (extra or {}).get("PYTHONPATH")]))
     return environment

@@ -20,7 +20,13 @@ from tests.conftest import reference_target, run_suite
 def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
     run = run_suite(tmp_path / "reports", "-k", "property/", "--seed", "3", "--examples", "10")
     assert run.returncode == 0, run.stdout + run.stderr
-    assert set(run.outcomes()) == {"property/invalid-name", "property/absent-name", "property/created-then-deleted"}
+    assert set(run.outcomes()) == {
+        "property/invalid-name",
+        "property/absent-name",
+        "property/created-then-deleted",
+        "property/with-images-refused",
+    }
+    assert set(run.outcomes().values()) == {"passed"}
     assert run.results["properties"] == {"enabled": True, "examples": 10, "seed": 3}
     assert "seed 3" in run.stdout
     off = run_suite(tmp_path / "off", "-k", "property/", "--no-properties")

@@ -14,7 +14,7 @@ from conformance.checks import check, requires
 from conformance.context import CheckContext
 from conformance.contract.names import NameKind
 from conformance.name_strategies import any_invalid_names, valid_names
-from conformance.preconditions import properties_enabled
+from conformance.preconditions import properties_enabled, refuses_non_empty
 
 
 @check("property/invalid-name", "delete.invalid-name", severity="critical")
@@ -64,3 +64,23 @@ def test_any_valid_created_name_deletes_once(swr: CheckContext) -> None:
         swr.expect_status(swr.delete(swr.namespace, name), "delete.absent-repository")
 
     swr.explore(st.data(), deleted_once)
+
+
+@check("property/with-images-refused", "delete.repository-with-images", severity="critical")
+@requires(properties_enabled, refuses_non_empty)
+def test_any_repository_with_images_is_refused_and_keeps_them(swr: CheckContext) -> None:
+    """Any valid repository the run pushed images to: the profile's refusal, and every tag and manifest
+    is still there afterwards."""
+    examples = itertools.count(1)
+    tags = st.lists(st.from_regex(r"[a-z0-9][a-z0-9._-]{0,15}", fullmatch=True), min_size=1, max_size=2, unique=True)
+
+    def refused(data: st.DataObject) -> None:
+        name = data.draw(valid_names(NameKind.REPOSITORY, f"{swr.run.run_id}-i{next(examples)}"))
+        images = {tag: swr.push_image(name, tag) for tag in data.draw(tags)}
+        swr.expect_status(swr.delete(swr.namespace, name))
+        kept = swr.client.tags(swr.namespace, name)
+        swr.expect(kept == sorted(images), f"tags after the refused delete: {kept}, expected {sorted(images)}")
+        lost = [i.digest for i in images.values() if not swr.client.manifest_exists(swr.namespace, name, i.digest)]
+        swr.expect(not lost, f"manifests lost after the refused delete: {lost}")
+
+    swr.explore(st.data(), refused)
