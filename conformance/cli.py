@@ -228,7 +228,7 @@ def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
     default=None,
     help="The target answers 500 to the X-Swr-Conformance-Fault header [SWR_FAULT_INJECTION].",
 )
-@click.option("--examples", type=int, help="Examples per property check [SWR_EXAMPLES] (default: 25).")
+@click.option("--examples", type=int, help="Examples per property check [SWR_EXAMPLES] (default: 10).")
 @click.option("--seed", type=int, help="Seed of the property checks [SWR_SEED] (default: random, printed).")
 @click.option(
     "--properties/--no-properties", default=None, help="Run the property checks [SWR_PROPERTIES] (default: on)."

@@ -125,6 +125,10 @@ class SwrClient:
 
     # -- sending ---------------------------------------------------------------------------------
 
+    def may_change(self, namespace: str, repository: str) -> bool:
+        """Whether the guard would let a DELETE of this repository through."""
+        return self._ownership.owns(Target(namespace, repository))
+
     def _guard(self, request: httpx.Request) -> None:
         """Every request actually sent (auth retries included): nothing foreign may change."""
         try:

@@ -48,7 +48,7 @@ class Settings:
     output: str = "reports"
     fault_injection: bool = False
     timeout: float = 30.0
-    examples: int = 25  # per property check
+    examples: int = 10  # per property check
     seed: int | None = None  # None: a random seed, printed and recorded
     properties: bool = True
 

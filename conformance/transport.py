@@ -121,6 +121,7 @@ def read_capped(response: httpx.Response, cap: int = BODY_CAP) -> httpx.Response
     headers = [(k, v) for k, v in response.headers.raw if k.lower() != b"content-encoding"]  # already decoded
     read = httpx.Response(response.status_code, headers=headers, content=bytes(body), request=response.request)
     read.read()
+    read.elapsed = response.elapsed  # set once the stream was closed
     return read
 
 

@@ -25,6 +25,8 @@ def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
         "property/absent-name",
         "property/created-then-deleted",
         "property/with-images-refused",
+        "property/schema/positive",
+        "property/schema/negative",
     }
     assert set(run.outcomes().values()) == {"passed"}
     assert run.results["properties"] == {"enabled": True, "examples": 10, "seed": 3}

@@ -7,12 +7,15 @@ valid one in the run's own namespace. A failure is shrunk to a minimal name and 
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from conformance.checks import check, requires
 from conformance.context import CheckContext
-from conformance.contract.names import NameKind
+from conformance.contract.names import NameKind, repository_from_path, violation
+from conformance.contract.resources import SPEC_FILE
 from conformance.name_strategies import any_invalid_names, valid_names
 from conformance.preconditions import properties_enabled, refuses_non_empty
 
@@ -84,3 +87,70 @@ def test_any_repository_with_images_is_refused_and_keeps_them(swr: CheckContext)
         swr.expect(not lost, f"manifests lost after the refused delete: {lost}")
 
     swr.explore(st.data(), refused)
+
+
+OPERATION = "/v2/manage/namespaces/{namespace}/repos/{repository}"
+
+
+@check("property/schema/positive", "delete.absent-repository", severity="critical")
+@requires(properties_enabled)
+def test_schema_positive_cases(swr: CheckContext) -> None:
+    """Valid cases schemathesis generates from the OpenAPI description, made the run's own: the answer
+    conforms to the description (status, content type, headers, schema) and is the profile's 404."""
+    _schema_driven(swr, positive=True)
+
+
+@check("property/schema/negative", "delete.invalid-name", severity="critical")
+@requires(properties_enabled)
+def test_schema_negative_cases(swr: CheckContext) -> None:
+    """Cases schemathesis generates against the OpenAPI description (names that break its patterns and
+    lengths): the answer conforms to the description and is the profile's status for its condition."""
+    _schema_driven(swr, positive=False)
+
+
+def _schema_driven(swr: CheckContext, positive: bool) -> None:
+    import schemathesis  # only when these checks run: it is a heavy import
+    from schemathesis import GenerationMode
+    from schemathesis.specs.openapi import checks
+
+    operation = schemathesis.openapi.from_path(SPEC_FILE)[OPERATION]["DELETE"]
+    # The checks that fit this contract; a 5xx is judged by the profile's error-information rule instead.
+    fitting = [
+        checks.status_code_conformance,
+        checks.content_type_conformance,
+        checks.response_headers_conformance,
+        checks.response_schema_conformance,
+    ]
+
+    def conforms(case: Any) -> None:
+        namespace, repository = _owned(swr, case.path_parameters or {})
+        response = swr.delete(namespace, repository)
+        invalid = _invalid(namespace, repository)
+        swr.expect_status(response, "delete.invalid-name" if invalid else "delete.absent-repository")
+        assert response.response is not None
+        try:
+            case.validate_response(response.response, checks=fitting)
+        except Exception as failure:  # schemathesis' findings: the answer does not match the description
+            swr.fail(f"the answer does not match the OpenAPI description: {failure}", response)
+
+    swr.explore(operation.as_strategy(GenerationMode.POSITIVE if positive else GenerationMode.NEGATIVE), conforms)
+
+
+def _invalid(namespace: str, repository: str) -> bool:
+    return (
+        violation(namespace, NameKind.NAMESPACE) is not None or violation(repository, NameKind.REPOSITORY) is not None
+    )
+
+
+def _owned(swr: CheckContext, parameters: dict[str, Any]) -> tuple[str, str]:
+    """The generated names made the run's own: a valid namespace becomes the run's, a valid repository
+    gets the run id in front; a case that cannot be made the run's is not sent (hypothesis draws again)."""
+    namespace = str(parameters.get("namespace", ""))
+    repository = repository_from_path(str(parameters.get("repository", "")))
+    assume(namespace != "" and repository != "")
+    if violation(namespace, NameKind.NAMESPACE) is None:
+        namespace = swr.namespace
+    if violation(repository, NameKind.REPOSITORY) is None:
+        repository = f"{swr.run.run_id}-s-{repository}"[:128].rstrip("._-/")
+    assume(swr.client.may_change(namespace, repository))
+    return namespace, repository
