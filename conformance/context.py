@@ -140,6 +140,17 @@ class CheckContext:
             self.fail(message, exchange, expected)
         self.notes.append(f"recommendation: {message}")
 
+    def expect_no_finding(self, validate: Callable[[], object], exchange: Exchange) -> None:
+        """Run schemathesis' response checks on `exchange`; what they find is a finding of this check."""
+        __tracebackhide__ = True
+        try:
+            validate()
+        except (Exception, BaseExceptionGroup) as found:  # schemathesis raises a BaseExceptionGroup of findings
+            finding = "\n".join(line for line in str(found).splitlines() if line.strip())
+        else:
+            return
+        self.fail(f"the answer does not match the OpenAPI description: {finding}", exchange)
+
     def fail(self, message: str, exchange: Exchange | None, expected: Expectation | None = None) -> NoReturn:
         __tracebackhide__ = True
         expected = expected or self.expectation()

@@ -9,12 +9,14 @@ from urllib.parse import unquote
 
 import httpx
 import pytest
+from starlette.responses import Response
 
 from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, run_suite
+from tests.hostile import HostileProxy, Rule
 
 
 def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
@@ -72,3 +74,18 @@ def test_one_seed_sends_the_same_requests_and_nothing_escapes_the_guard(
     assert sent[0] == sent[1] and len(sent[0]) > 40
     deletes = [line for line in sent[0] if line.startswith("DELETE")]
     assert deletes and all(re.search(r"RUN", line) for line in deletes), [d for d in deletes if "RUN" not in d]
+
+
+def test_the_schema_checks_catch_an_answer_the_description_does_not_allow(tmp_path: Path) -> None:
+    def as_html(request: object, upstream: httpx.Response) -> Response:
+        return Response("<html>not found</html>", upstream.status_code, {"Content-Type": "text/html"})
+
+    with (
+        ReferenceServer(ReferenceConfig(profile=load_profile(), faults=True)) as server,
+        HostileProxy(server.url, [Rule("DELETE", r"/repos/[^/]+$", after=as_html)]) as proxy,
+    ):
+        target = [a if a != server.url else proxy.url for a in reference_target(server)]
+        run = run_suite(tmp_path / "reports", *target, "-k", "property/schema/positive", "--seed", "4")
+    assert run.returncode == 1, run.stdout + run.stderr
+    (check,) = run.results["checks"]
+    assert check["outcome"] == "failed" and "does not match the OpenAPI description" in check["message"]
