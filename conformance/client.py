@@ -20,7 +20,7 @@ import httpx
 
 from conformance.contract.credentials import Credentials
 from conformance.contract.names import NameKind, violation
-from conformance.contract.signing import AUTH_PROBES, SdkHmacAuth, TamperedSdkHmacAuth
+from conformance.contract.signing import SdkHmacAuth, TamperedSdkHmacAuth
 from conformance.outcomes import Broken, GuardRefused, InvalidServerName, SetupFailed, TargetUnreachable
 from conformance.paths import (
     MANAGE,
@@ -47,10 +47,6 @@ from conformance.transport import (
     read_capped,
     retry_after,
 )
-
-#: Ways the DELETE under test can be sent: with the run's credentials, none, a wrong token, or an AK/SK
-#: signature that must not be accepted (see `signing.AUTH_PROBES`).
-CREDENTIAL_MODES = ("configured", "none", "wrong", *AUTH_PROBES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -300,7 +296,8 @@ class SwrClient:
         headers: dict[str, str] | None = None,
         under_test: bool = True,
     ) -> Exchange:
-        """DELETE .../repos/{repository}; `credentials` is one of `CREDENTIAL_MODES`."""
+        """DELETE .../repos/{repository}; `credentials`: "configured", "none", "wrong" (a wrong token), or
+        one of `signing.AUTH_PROBES` (an AK/SK signature that must not be accepted)."""
         path = repository_path(namespace, repository)
         extra = dict(headers or {})
         auth: httpx.Auth | object | None = httpx.USE_CLIENT_DEFAULT

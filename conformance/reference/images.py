@@ -13,17 +13,8 @@ from typing import Any, Protocol
 
 import httpx
 
+from conformance.provisioning.image import MANIFEST_ACCEPT
 from conformance.reference.store import Store
-
-#: Registries answer 404 for an OCI manifest to a client that does not accept it (distribution does).
-_ACCEPT = ", ".join(
-    [
-        "application/vnd.oci.image.manifest.v1+json",
-        "application/vnd.oci.image.index.v1+json",
-        "application/vnd.docker.distribution.manifest.v2+json",
-        "application/vnd.docker.distribution.manifest.list.v2+json",
-    ]
-)
 
 
 class BackendUnavailable(Exception):
@@ -84,7 +75,7 @@ class DistributionImages:
         return response
 
     async def _digest(self, name: str, reference: str) -> tuple[str, int] | None:
-        found = await self._request("HEAD", f"/v2/{name}/manifests/{reference}", headers={"Accept": _ACCEPT})
+        found = await self._request("HEAD", f"/v2/{name}/manifests/{reference}", headers={"Accept": MANIFEST_ACCEPT})
         if found.status_code != 200:
             return None
         return found.headers["docker-content-digest"], int(found.headers.get("content-length", 0))
