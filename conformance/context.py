@@ -3,37 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 from typing import NoReturn, TypeVar
 
 import pytest
-from hypothesis import HealthCheck, given, seed, settings
 from hypothesis import strategies as st
-from hypothesis.database import DirectoryBasedExampleDatabase
 
 from conformance import allure_labels
 from conformance.checks import Check
 from conformance.client import SwrClient
 from conformance.contract.error_body import ErrorInfo, parse_error_body
 from conformance.contract.profiles import ErrorBody, Expectation, Profile
+from conformance.exploration import Exploration, PropertyBudget
 from conformance.outcomes import NonConformance
 from conformance.provisioning.image import Image
 from conformance.provisioning.run_state import RunState
 from conformance.transcript import Exchange
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class PropertyBudget:
-    """How hard the property checks search: examples per property, the seed, where hypothesis keeps
-    what it found (under the output directory); `enabled` False with --no-properties."""
-
-    examples: int
-    seed: int
-    database: Path
-    enabled: bool = True
 
 
 class CheckContext:
@@ -49,6 +35,7 @@ class CheckContext:
         self.subject_expected: tuple[int, ...] | None = None  # set when a failure re-points the report
         self.notes: list[str] = []
         self._first = len(run.client.transcript)
+        self.exploration = Exploration(budget)  # hypothesis searches, sequences included
 
     # -- state -----------------------------------------------------------------------------------
 
@@ -81,17 +68,9 @@ class CheckContext:
         return self.client.push_image(namespace or self.namespace, repository, tag)
 
     def explore(self, strategy: st.SearchStrategy[T], test: Callable[[T], None]) -> None:
-        """Run `test` on examples drawn from `strategy` within the run's budget; a failure is shrunk to a
-        minimal example, whose exchange the report shows."""
+        """Run `test` on examples drawn from `strategy` within the run's budget (see `Exploration`)."""
         __tracebackhide__ = True
-        search = given(strategy)(test)
-        configured = settings(
-            max_examples=self.budget.examples,
-            deadline=None,
-            database=DirectoryBasedExampleDatabase(self.budget.database),
-            suppress_health_check=list(HealthCheck),
-        )
-        seed(self.budget.seed)(configured(search))()
+        self.exploration.examples(strategy, test)
 
     def exchanges(self) -> list[Exchange]:
         return self.client.transcript[self._first :]

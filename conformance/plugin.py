@@ -24,10 +24,11 @@ import pytest
 from conformance import __version__, allure_labels, results
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.client import SwrClient
-from conformance.context import CheckContext, PropertyBudget
+from conformance.context import CheckContext
 from conformance.contract.faults import FAULT_HEADER
 from conformance.contract.profiles import Profile, load_profile
 from conformance.contract.resources import SPEC_FILE, spec_sha256
+from conformance.exploration import PropertyBudget
 from conformance.interrupts import Interrupts
 from conformance.outcomes import Broken, NonConformance, Outcome
 from conformance.paths import namespace_path
@@ -334,7 +335,7 @@ def classify(exc: BaseException, when: str) -> tuple[Outcome, str]:
     if isinstance(exc, pytest.skip.Exception):
         return Outcome.SKIPPED, str(getattr(exc, "msg", exc))
     if isinstance(exc, NonConformance) and when != "setup":
-        return Outcome.FAILED, str(exc)
+        return Outcome.FAILED, "\n".join([str(exc), *getattr(exc, "__notes__", [])])  # hypothesis: the example
     return Outcome.BROKEN, f"{type(exc).__name__}: {exc}"
 
 

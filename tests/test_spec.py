@@ -95,3 +95,25 @@ def test_repository_pattern_agrees_with_the_rules_with_dollar_for_slash(value: s
         assert not _spec_accepts(value, REPOSITORY)
         return
     assert _spec_accepts(value, REPOSITORY) == is_valid(repository_from_path(value), NameKind.REPOSITORY)
+
+
+def test_the_links_describe_the_lifecycle_and_schemathesis_follows_them() -> None:
+    """create → delete (204) → show / delete again (404); a refused delete (406) → tags → delete a tag
+    → delete the repository: every link names a real operation and becomes a state-machine transition."""
+    declared = {
+        name: (operation["operationId"], status, link["operationId"])
+        for operation in _operations()
+        for status, response in operation.get("responses", {}).items()
+        for name, link in response.get("links", {}).items()
+    }
+    assert {"DeleteTheCreatedRepository", "DeleteItAgain", "ListTheTagsThatRemain", "DeleteTheRepository"} <= set(
+        declared
+    )
+    transitions = [rule for rule in dir(schemathesis.openapi.from_path(SPEC_FILE).as_state_machine()) if "__" in rule]
+    for name, (source, status, target) in declared.items():
+        assert any(f"___{status}_{name}__" in rule for rule in transitions), (name, source, target)
+
+
+def _operations() -> list[dict[str, Any]]:
+    methods = ("get", "post", "put", "delete")
+    return [op for item in _spec()["paths"].values() for method, op in item.items() if method in methods]

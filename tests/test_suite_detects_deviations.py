@@ -21,6 +21,7 @@ DETECTED_BY = {
     Deviation.AUTH_BYPASS: ("delete.unauthenticated", "delete/401/none-credentials"),
     Deviation.DELETES_SIBLINGS: ("delete.empty-repository", "delete/204/siblings-survive"),
     Deviation.DELETES_NAMESPACE: ("delete.empty-repository", "delete/204/empty-repository"),
+    Deviation.REFUSES_AFTER_UNTAG: ("delete.empty-repository", "delete/406/deletable-once-emptied"),
     Deviation.REJECTS_LONGEST_NAMES: ("delete.absent-repository", "delete/404/repository-at-length-limit"),
 }
 

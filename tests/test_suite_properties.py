@@ -29,6 +29,7 @@ def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
         "property/with-images-refused",
         "property/schema/positive",
         "property/schema/negative",
+        "property/sequence/lifecycle",
     }
     assert set(run.outcomes().values()) == {"passed"}
     assert run.results["properties"] == {"enabled": True, "examples": 10, "seed": 3}
@@ -48,6 +49,21 @@ def test_a_boundary_deviation_is_found_with_a_minimal_name(tmp_path: Path) -> No
     assert check["outcome"] == "failed" and "expected 404, observed 400" in check["message"]
     name = unquote(check["curl"].rsplit("/", 1)[1].strip("'")).replace("$", "/")
     assert len(name) == 128, name
+
+
+def test_a_sequence_finds_a_repository_refused_after_its_tags_were_deleted(tmp_path: Path) -> None:
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.REFUSES_AFTER_UNTAG}))
+    with ReferenceServer(config) as server:
+        args = ["-k", "property/sequence", "--seed", "2", "--examples", "10"]
+        run = run_suite(tmp_path / "reports", *reference_target(server), *args)
+    assert run.returncode == 1, run.stdout + run.stderr
+    (check,) = run.results["checks"]
+    assert check["outcome"] == "failed" and "expected 204, observed 406" in check["message"], check["message"]
+    sequence = next(line for line in check["message"].splitlines() if line.startswith("sequence: "))
+    steps = [step.split()[:2] for step in sequence.removeprefix("sequence: ").split("; ")]
+    refused = steps[-1][1]  # the sequence emptied that repository by deleting its tags, then deleted it
+    assert steps[-1][0] == "delete_repository" and ["delete_tags", refused] in steps, sequence
+    assert "reproduce: curl" in check["message"]
 
 
 def _requests(capfd: pytest.CaptureFixture[str], run_id: str) -> list[str]:

@@ -13,4 +13,5 @@ class Deviation(enum.StrEnum):
     AUTH_BYPASS = "auth-bypass"  # a DELETE without valid credentials is carried out
     DELETES_SIBLINGS = "deletes-siblings"  # deleting `app` also deletes `app-2`, `app/sub`, ...
     DELETES_NAMESPACE = "deletes-namespace"  # deleting a repository removes its whole namespace too
+    REFUSES_AFTER_UNTAG = "refuses-after-untag"  # a repository whose tags were all deleted is still refused
     REJECTS_LONGEST_NAMES = "rejects-longest-names"  # a repository name at the length limit is answered 400

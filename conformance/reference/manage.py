@@ -272,7 +272,8 @@ async def delete_repository(call: Call) -> Response:
     with_images = profile.expect("delete.repository-with-images")
     deletes_images = with_images.is_success or state.deviates(Deviation.DELETES_IMAGES)
     exists = await _materialize(state, namespace, repository) is not None
-    if exists and not deletes_images and await state.images.tags(namespace, repository):
+    refuses_untagged = state.deviates(Deviation.REFUSES_AFTER_UNTAG) and (namespace, repository) in state.untagged
+    if exists and not deletes_images and (refuses_untagged or await state.images.tags(namespace, repository)):
         outcome = Outcome.NOT_EMPTY
     else:
         if exists and deletes_images:
@@ -344,4 +345,6 @@ async def delete_tag(call: Call) -> Response:
         return invalid
     if not await call.state.images.delete_tag(namespace, repository, tag):
         return r.swr_error_response(404, r.TAG_NOT_FOUND, f"tag {tag} not found in {namespace}/{repository}")
+    if call.state.deviates(Deviation.REFUSES_AFTER_UNTAG):
+        call.state.untagged.add((namespace, repository))
     return Response(status_code=204)

@@ -24,6 +24,8 @@ class State:
     images: Images  # where tags and manifests live: the store, or the OCI backend
     #: upload id -> (bytes hashed, running sha256) of the uploads under way in this process
     hashing: dict[str, tuple[int, Any]] = field(default_factory=dict)
+    #: (namespace, repository) that had a tag deleted (only with the refuses-after-untag deviation)
+    untagged: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def profile(self) -> Profile:

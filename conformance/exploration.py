@@ -1,0 +1,119 @@
+"""hypothesis searches on the target within the run's budget: examples of a strategy, or sequences of a
+state machine, seeded (`--seed`), with their example database under the output directory.
+
+Every example sends requests, so shrinking a failure is bounded too: past `PropertyBudget.replays`
+replays the search stops and reports the smallest failure found so far, saying so.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar, cast
+
+from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import strategies as st
+from hypothesis.control import current_build_context
+from hypothesis.database import DirectoryBasedExampleDatabase
+from hypothesis.errors import HypothesisException
+from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class PropertyBudget:
+    """How hard the property checks search: examples per property, the seed, where hypothesis keeps
+    what it found (under the output directory); `enabled` False with --no-properties."""
+
+    examples: int
+    seed: int
+    database: Path
+    enabled: bool = True
+
+    @property
+    def replays(self) -> int:
+        """How many variants of a failing example may be replayed on the target to shrink it."""
+        return max(25, 5 * self.examples)
+
+
+class _BudgetSpent(KeyboardInterrupt):
+    """Stops hypothesis mid-shrink. An interrupt is the one exception hypothesis lets through without
+    recording the example (a recorded replay that ends early looks like flaky data generation);
+    `Exploration` catches it before anything else sees it."""
+
+
+class Exploration:
+    def __init__(self, budget: PropertyBudget) -> None:
+        self.budget = budget
+        self._replays_left = budget.replays
+        self._last: Exception | None = None  # the latest failure: the smallest found so far
+
+    def examples(self, strategy: st.SearchStrategy[T], test: Callable[..., None]) -> None:
+        """Run `test` on examples drawn from `strategy`; a failure is shrunk to a minimal example."""
+        __tracebackhide__ = True
+
+        @functools.wraps(test)  # hypothesis reads its signature, the example database its source
+        def budgeted(*example: T, **named: T) -> None:
+            self._admit()
+            with self.watch():
+                test(*example, **named)
+
+        self._search(seed(self.budget.seed)(self._settings()(given(strategy)(budgeted))))
+
+    def sequences(self, machine: Callable[[], RuleBasedStateMachine], steps: int) -> None:
+        """Run sequences of up to `steps` rules of `machine`, whose rules run inside `watch()`; a
+        failure is shrunk to a minimal sequence."""
+        __tracebackhide__ = True
+
+        @functools.wraps(machine)
+        def budgeted() -> RuleBasedStateMachine:
+            self._admit()
+            return machine()
+
+        # hypothesis accepts any factory of machines, though its annotation says a class
+        factory, limits = cast(type[RuleBasedStateMachine], seed(self.budget.seed)(budgeted)), self._settings(steps)
+        self._search(lambda: run_state_machine_as_test(factory, settings=limits))
+
+    @contextmanager
+    def watch(self) -> Iterator[None]:
+        """Around the code of one example: remembers its failure."""
+        try:
+            yield
+        except HypothesisException:  # assume() and the like steer the search: not a failure
+            raise
+        except Exception as failure:
+            self._last = failure
+            raise
+
+    def _admit(self) -> None:
+        """Before an example: once a failure was seen, each replay spends budget; the final, reported
+        replay always runs."""
+        if self._last is None or current_build_context().is_final:
+            return
+        self._replays_left -= 1
+        if self._replays_left < 0:
+            raise _BudgetSpent
+
+    def _search(self, run: Callable[[], None]) -> None:
+        __tracebackhide__ = True
+        try:
+            run()
+        except _BudgetSpent:
+            assert self._last is not None
+            replays = self.budget.replays
+            self._last.add_note(f"(shrinking stopped after {replays} replays, its budget: maybe not minimal)")
+            raise self._last from None
+
+    def _settings(self, steps: int = 1) -> settings:
+        return settings(
+            max_examples=self.budget.examples,
+            stateful_step_count=steps,
+            deadline=None,
+            database=DirectoryBasedExampleDatabase(self.budget.database),
+            suppress_health_check=list(HealthCheck),
+            phases=[phase for phase in Phase if phase is not Phase.explain],  # explaining replays too
+        )

@@ -1,0 +1,144 @@
+"""Stateful sequences: create, push, untag, delete, delete again and show, in any order hypothesis draws
+(`--examples` sequences, `--seed`), with the profile's status checked at every DELETE and a model of what
+must exist checked after it. Every name is a fresh run-owned name in the run's namespace.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from conformance.checks import check, requires
+from conformance.context import CheckContext
+from conformance.preconditions import properties_enabled
+from conformance.provisioning.image import Image
+
+STEPS = 8  # rules per sequence
+LIVE_LIMIT = 3  # repositories alive at once in a sequence
+TAGS = st.sampled_from(["v1", "v2", "latest"])
+TAG_SETS = st.lists(TAGS, max_size=2, unique=True)
+SHAPES = st.sampled_from(["", "/nested"])  # the grammar itself is the other properties' business
+
+
+def step(**arguments: st.SearchStrategy[Any]) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """A rule of the machine, run inside the check's shrink-budget watch."""
+
+    def decorate(function: Callable[..., None]) -> Callable[..., None]:
+        @functools.wraps(function)
+        def watched(self: RepositoryLifecycle, **values: object) -> None:
+            self.steps.append(function.__name__)
+            try:
+                with self.swr.exploration.watch():
+                    function(self, **values)
+            except Exception as failure:
+                failure.add_note("sequence: " + "; ".join(self.steps))
+                raise
+
+        return rule(**arguments)(watched)  # type: ignore[call-overload,no-any-return]  # kwargs as a dict
+
+    return decorate
+
+
+class RepositoryLifecycle(RuleBasedStateMachine):
+    """The model: the sequence's live repositories with their tags, and the ones it deleted."""
+
+    def __init__(self, swr: CheckContext, prefix: str) -> None:
+        super().__init__()
+        self.swr, self.prefix = swr, prefix
+        self.live: dict[str, dict[str, Image]] = {}
+        self.deleted: set[str] = set()
+        self.created = 0
+        self.steps: list[str] = []  # what the sequence did, for the report
+
+    def detail(self, what: str) -> None:
+        self.steps[-1] += f" {what}"
+
+    @precondition(lambda self: len(self.live) < LIVE_LIMIT)
+    @step(data=st.data())
+    def create_repository(self, data: st.DataObject) -> None:
+        """Create a repository, empty or (when the run can push) holding images."""
+        name = f"{self.prefix}-{self.created}" + data.draw(SHAPES, label="shape")
+        self.created += 1
+        tags = data.draw(TAG_SETS if self.swr.client.can_push else st.just([]), label="tags")
+        self.detail(f"{name} {tags}")
+        self.swr.client.create_repository(self.swr.namespace, name)
+        self.live[name] = {}
+        for tag in tags:
+            self.live[name][tag] = self.swr.push_image(name, tag)
+
+    @precondition(lambda self: self.live and self.swr.client.can_push)
+    @step(data=st.data(), tag=TAGS)
+    def push_image(self, data: st.DataObject, tag: str) -> None:
+        name = self._draw(data, self.live)
+        self.detail(tag)
+        self.live[name][tag] = self.swr.push_image(name, tag)
+
+    @precondition(lambda self: any(self.live.values()))
+    @step(data=st.data())
+    def delete_tags(self, data: st.DataObject) -> None:
+        """Delete some of a repository's tags, or all of them (which empties it)."""
+        name = self._draw(data, [n for n, tags in self.live.items() if tags])
+        tags = sorted(self.live[name])
+        chosen = data.draw(st.one_of(st.just(tags), st.lists(st.sampled_from(tags), min_size=1, unique=True)))
+        self.detail(str(chosen))
+        for tag in chosen:
+            self.swr.client.delete_tag(self.swr.namespace, name, tag)
+            del self.live[name][tag]
+
+    @precondition(lambda self: self.live)
+    @step(data=st.data())
+    def delete_repository(self, data: st.DataObject) -> None:
+        swr, name = self.swr, self._draw(data, self.live)
+        images = self.live[name]
+        condition = "delete.repository-with-images" if images else "delete.empty-repository"
+        response = swr.delete(swr.namespace, name)
+        swr.expect_status(response, condition)
+        if not swr.expectation(condition).is_success:
+            kept, expected = swr.client.tags(swr.namespace, name), sorted(images)
+            swr.expect(kept == expected, f"tags of {name} after the refused delete: {kept}, expected {expected}")
+            return
+        del self.live[name]
+        self.deleted.add(name)
+        pullable = [i.digest for i in images.values() if swr.client.manifest_exists(swr.namespace, name, i.digest)]
+        swr.expect(not pullable, f"{name} was deleted but its manifests are still pullable: {pullable}", response)
+        gone = [other for other in sorted(self.live) if not swr.client.repository_exists(swr.namespace, other)]
+        swr.expect(not gone, f"deleting {name} also removed {gone}", response)
+
+    @precondition(lambda self: self.deleted)
+    @step(data=st.data())
+    def delete_deleted(self, data: st.DataObject) -> None:
+        name = self._draw(data, self.deleted)
+        self.swr.expect_status(self.swr.delete(self.swr.namespace, name), "delete.absent-repository")
+
+    @precondition(lambda self: self.live or self.deleted)
+    @step(data=st.data())
+    def show_repository(self, data: st.DataObject) -> None:
+        name = self._draw(data, [*self.live, *self.deleted])
+        exists, expected = self.swr.client.repository_exists(self.swr.namespace, name), name in self.live
+        if exists != expected:
+            state = "exists" if exists else "is gone"
+            self.swr.expect(False, f"{name} {state} after this sequence", self.swr.exchanges()[-1])
+
+    def _draw(self, data: st.DataObject, names: Iterable[str]) -> str:
+        name = data.draw(st.sampled_from(sorted(names)), label="repository")
+        self.detail(name)
+        return name
+
+
+@check("property/sequence/lifecycle", "delete.empty-repository", severity="critical")
+@requires(properties_enabled)
+def test_repository_lifecycle_sequences(swr: CheckContext) -> None:
+    """Any sequence of create, push, untag, delete and show: every DELETE gets the profile's status for the
+    repository's state (with images, emptied, deleted), and nothing else appears or disappears."""
+    sequences = itertools.count(1)  # each sequence its own names, also when hypothesis replays one
+    machine: Callable[[], RepositoryLifecycle] = lambda: RepositoryLifecycle(  # noqa: E731
+        swr, f"{swr.run.run_id}-q{next(sequences)}"
+    )
+    swr.exploration.sequences(machine, STEPS)
+    if not swr.client.can_push:
+        swr.notes.append("sequences ran without images: no registry credentials to push with")
