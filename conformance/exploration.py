@@ -51,6 +51,7 @@ class Exploration:
         self.budget = budget
         self._replays_left = budget.replays
         self._last: Exception | None = None  # the latest failure: the smallest found so far
+        self.examples_tried = 0  # examples and sequences begun, rejected draws included
 
     def examples(self, strategy: st.SearchStrategy[T], test: Callable[..., None]) -> None:
         """Run `test` on examples drawn from `strategy`; a failure is shrunk to a minimal example."""
@@ -92,6 +93,7 @@ class Exploration:
     def _admit(self) -> None:
         """Before an example: once a failure was seen, each replay spends budget; the final, reported
         replay always runs."""
+        self.examples_tried += 1
         if self._last is None or current_build_context().is_final:
             return
         self._replays_left -= 1

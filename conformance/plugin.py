@@ -236,6 +236,7 @@ class SuitePlugin:
         _redact_report(report, self.redactor)
         if call.when == "teardown" and (ctx := item.stash.get(_CONTEXT, None)) is not None:
             result.notes.extend(ctx.notes)
+            result.examples = ctx.exploration.examples_tried or None
             if ctx.subject is not None:
                 result.observed = ctx.subject.status
                 result.curl = ctx.subject.curl()

@@ -37,6 +37,7 @@ class CheckResult:
     curl: str | None = None
     node_id: str = ""
     duration_s: float = 0.0
+    examples: int | None = None  # property checks: examples (or sequences) tried
 
     def worsen(self, outcome: Outcome, message: str) -> None:
         """Move to `outcome` if it is more severe (a result never gets better)."""

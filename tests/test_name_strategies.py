@@ -3,11 +3,13 @@ is one the run owns: the property layer cannot get past the guard, even in a nam
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from conformance.contract.names import NameKind, NameRule, violation
-from conformance.name_strategies import invalid_names, valid_names
+from conformance.contract.names import SYNTAX, NameKind, NameRule, repository_from_path, violation
+from conformance.name_strategies import invalid_names, path_formats, valid_names
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal
 
@@ -48,3 +50,14 @@ def test_the_length_limit_itself_is_drawn() -> None:
 
     collect()
     assert 128 in lengths and min(lengths) < 64
+
+
+@settings(max_examples=300)
+@given(st.sampled_from(list(NameKind)), st.data())
+def test_the_path_formats_draw_what_the_spec_patterns_accept(kind: NameKind, data: st.DataObject) -> None:
+    """The formats schemathesis draws the spec's name parameters from agree with their `pattern` and
+    length: the grammar strategy is a faster spelling of the same OpenAPI schema."""
+    syntax = SYNTAX[kind]
+    value = data.draw(path_formats()[syntax.path_format])
+    assert re.fullmatch(syntax.path_pattern, value) and 1 <= len(value) <= syntax.max_length, value
+    assert violation(repository_from_path(value) if kind is NameKind.REPOSITORY else value, kind) is None

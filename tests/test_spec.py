@@ -74,6 +74,7 @@ def test_path_parameters_use_the_naming_rules() -> None:
             "minLength": 1,
             "maxLength": syntax.max_length,
             "pattern": syntax.path_pattern,
+            "format": syntax.path_format,
         }
 
 

@@ -34,6 +34,8 @@ class NameSyntax:
     start_chars: str
     #: The OpenAPI `pattern` (no look-ahead: length lives in minLength/maxLength).
     path_pattern: str
+    #: The OpenAPI `format` naming the same grammar, for generators that offer a faster strategy for it.
+    path_format: str
 
 
 _LOWER = "abcdefghijklmnopqrstuvwxyz"
@@ -45,6 +47,7 @@ NAMESPACE = NameSyntax(
     separators="._-",
     start_chars=_LOWER,
     path_pattern=r"^[a-z][a-z0-9]*(?:(?:[._-]|__)[a-z0-9]+)*$",
+    path_format="swr-namespace",
 )
 REPOSITORY = NameSyntax(
     kind=NameKind.REPOSITORY,
@@ -53,6 +56,7 @@ REPOSITORY = NameSyntax(
     start_chars=_LOWER + _DIGITS,
     # In the path a `/` travels as `$`.
     path_pattern=r"^[a-z0-9]+(?:(?:[._$-]|__)[a-z0-9]+)*$",
+    path_format="swr-repository-path",
 )
 SYNTAX = {NameKind.NAMESPACE: NAMESPACE, NameKind.REPOSITORY: REPOSITORY}
 

@@ -6,6 +6,7 @@ valid one in the run's own namespace. A failure is shrunk to a minimal name and 
 
 from __future__ import annotations
 
+import functools
 import itertools
 from typing import Any
 
@@ -16,7 +17,7 @@ from conformance.checks import check, requires
 from conformance.context import CheckContext
 from conformance.contract.names import NameKind, repository_from_path, violation
 from conformance.contract.resources import SPEC_FILE
-from conformance.name_strategies import any_invalid_names, valid_names
+from conformance.name_strategies import any_invalid_names, path_formats, valid_names
 from conformance.preconditions import properties_enabled, refuses_non_empty
 
 
@@ -108,12 +109,22 @@ def test_schema_negative_cases(swr: CheckContext) -> None:
     _schema_driven(swr, positive=False)
 
 
-def _schema_driven(swr: CheckContext, positive: bool) -> None:
+@functools.cache
+def _operation_under_test() -> Any:
+    """The DELETE from the OpenAPI description, loaded once per run, with the spec's name formats
+    drawn from the grammar (schemathesis' custom-format hook) instead of from the regex patterns."""
     import schemathesis  # only when these checks run: it is a heavy import
+
+    for name, strategy in path_formats().items():
+        schemathesis.openapi.format(name, strategy)
+    return schemathesis.openapi.from_path(SPEC_FILE)[OPERATION]["DELETE"]
+
+
+def _schema_driven(swr: CheckContext, positive: bool) -> None:
     from schemathesis import GenerationMode
     from schemathesis.specs.openapi import checks
 
-    operation = schemathesis.openapi.from_path(SPEC_FILE)[OPERATION]["DELETE"]
+    operation = _operation_under_test()
     # The checks that fit this contract; a 5xx is judged by the profile's error-information rule instead.
     fitting = [
         checks.status_code_conformance,
@@ -140,14 +151,19 @@ def _invalid(namespace: str, repository: str) -> bool:
 
 
 def _owned(swr: CheckContext, parameters: dict[str, Any]) -> tuple[str, str]:
-    """The generated names made the run's own: a valid namespace becomes the run's, a valid repository
-    gets the run id in front; a case that cannot be made the run's is not sent (hypothesis draws again)."""
+    """The generated names made the run's own: a valid namespace becomes the run's; a repository gets
+    the run id in front (a valid one stays valid, an invalid one stays invalid: the id ends in `-`, so
+    the name's first character still breaks a rule if it did); a case that cannot be made the run's is
+    not sent (hypothesis draws again)."""
     namespace = str(parameters.get("namespace", ""))
     repository = repository_from_path(str(parameters.get("repository", "")))
     assume(namespace != "" and repository != "")
     if violation(namespace, NameKind.NAMESPACE) is None:
         namespace = swr.namespace
+    marked = f"{swr.run.run_id}-s-{repository}"
     if violation(repository, NameKind.REPOSITORY) is None:
-        repository = f"{swr.run.run_id}-s-{repository}"[:128].rstrip("._-/")
+        repository = marked[:128].rstrip("._-/")
+    elif violation(marked, NameKind.REPOSITORY) is not None:
+        repository = marked
     assume(swr.client.may_change(namespace, repository))
     return namespace, repository
