@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import json
+import pkgutil
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -18,15 +20,10 @@ from tests.conftest import reference_target, run_suite, suite_environment
 
 
 def _all_check_ids() -> set[str]:
-    import conformance.suite.test_204_deleted
-    import conformance.suite.test_400_invalid_name
-    import conformance.suite.test_401_unauthenticated
-    import conformance.suite.test_404_absent
-    import conformance.suite.test_406_with_images
-    import conformance.suite.test_500_server_error
-    import conformance.suite.test_concurrency
-    import conformance.suite.test_properties  # noqa: F401
+    import conformance.suite
 
+    for module in pkgutil.iter_modules(conformance.suite.__path__, "conformance.suite."):
+        importlib.import_module(module.name)
     return set(REGISTRY)
 
 
