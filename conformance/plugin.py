@@ -12,6 +12,7 @@ import os
 import random
 import sys
 import time
+import xml.etree.ElementTree as ET
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -95,7 +96,12 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         seed = settings.seed if settings.seed is not None else random.randrange(2**32)
         suite.budget = PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
         suite.run_info = _run_info(settings, profile, run, embedded) | {
-            "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed}
+            "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed},
+            "selection": {
+                "keyword": request.config.option.keyword or None,
+                "namespace": settings.namespace,
+                "properties": settings.properties,
+            },
         }
         suite.settings = settings
         suite.header(settings, run_id, journal)
@@ -189,14 +195,17 @@ class SuitePlugin:
         self._started = time.monotonic()
         self._finished: set[str] = set()
         self._config: pytest.Config | None = None
+        self.available: int | None = None  # checks collected before selection
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def pytest_configure(self, config: pytest.Config) -> None:
         self._config = config
 
+    @pytest.hookimpl(tryfirst=True)  # before `-k` deselects: how many checks the suite has
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """`-k delete/406` selects by check id; JUnit carries the id and condition as properties."""
+        self.available = sum(check_of(item) is not None for item in items)
         for item in items:
             if (check := check_of(item)) is not None:
                 item.extra_keyword_matches.add(check.id)
@@ -284,11 +293,14 @@ class SuitePlugin:
                 "interrupted": interrupted,
             },
             checks,
+            self.available,
         )
         self.summary = data["summary"]
         assert self.settings is not None
         results.write(self.settings.output_dir / "results.json", data, self.redactor)
         _redact_files(self.settings.output_dir / "allure-results", self.redactor)
+        if (junit := session.config.option.xmlpath) and Path(junit).is_file():
+            _broken_as_errors(Path(junit), {r.id for r in checks if r.outcome is Outcome.BROKEN})
         if not self.setup_error:
             session.exitstatus = results.exit_status(data["summary"])
 
@@ -354,6 +366,21 @@ def _redact_files(directory: Path, redactor: Redactor) -> None:
         redacted = redactor.text(text)
         if redacted != text:
             path.write_text(redacted, encoding="utf-8", errors="surrogateescape")
+
+
+def _broken_as_errors(path: Path, broken: set[str]) -> None:
+    """pytest's JUnit writes an exception inside a check as `<failure>`; a broken check (the target
+    or the run broke, no verdict) is an `<error>` to the CI dashboards that read it."""
+    tree = ET.parse(path)
+    for suite in tree.iter("testsuite"):
+        for case in suite.iter("testcase"):
+            ids = {p.get("value") for p in case.iter("property") if p.get("name") == "check_id"}
+            if ids & broken:
+                for failure in case.findall("failure"):
+                    failure.tag = "error"
+        suite.set("failures", str(sum(1 for _ in suite.iter("failure"))))
+        suite.set("errors", str(sum(1 for _ in suite.iter("error"))))
+    tree.write(path, encoding="utf-8", xml_declaration=True)
 
 
 class ConfigurationError(Exception):

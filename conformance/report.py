@@ -25,5 +25,20 @@ def final_table(checks: list[CheckResult], summary: dict[str, Any], leftovers: l
         lines += [f"note {r.id}: {note}" for note in r.notes]
     lines += [f"LEFTOVER {item}" for item in leftovers]
     counts = " · ".join(f"{summary[o.value]} {o.value}" for o in Outcome)
-    lines += ["", f"{summary['total']} checks · {counts} → {summary['verdict'].upper()}"]
+    lines += ["", f"{_checks(summary['total'])} · {counts}", verdict_line(summary)]
     return lines
+
+
+def verdict_line(summary: dict[str, Any]) -> str:
+    """`CONFORMANT — 42 of 46 checks ran; 4 skipped: <why> (n)`: skipped checks are not conformant ones."""
+    line = f"{summary['verdict'].upper()} — {summary['ran']} of {_checks(summary['available'])} ran"
+    if summary["skipped"]:
+        why = "; ".join(f"{reason} ({n})" for reason, n in summary["skipped_because"].items())
+        line += f"; {summary['skipped']} skipped: {why}"
+    if (unselected := summary["available"] - summary["total"]) > 0:
+        line += f"; {unselected} not selected"
+    return line
+
+
+def _checks(n: int) -> str:
+    return f"{n} check" if n == 1 else f"{n} checks"

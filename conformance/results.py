@@ -48,7 +48,9 @@ class CheckResult:
             self.notes.append(message)
 
 
-def summarize(results: list[CheckResult], broken_target: bool = False) -> dict[str, Any]:
+def summarize(results: list[CheckResult], broken_target: bool = False, available: int | None = None) -> dict[str, Any]:
+    """Counts per outcome, how many checks ran of the `available` ones (skipped ones did not run, and
+    why), and the verdict."""
     counts = {outcome.value: sum(r.outcome is outcome for r in results) for outcome in Outcome}
     if counts["failed"]:
         verdict = "non-conformant"
@@ -56,7 +58,19 @@ def summarize(results: list[CheckResult], broken_target: bool = False) -> dict[s
         verdict = "broken"
     else:
         verdict = "conformant"
-    return {**counts, "total": len(results), "verdict": verdict}
+    reasons: dict[str, int] = {}
+    for r in results:
+        if r.outcome is Outcome.SKIPPED:
+            reasons[r.message] = reasons.get(r.message, 0) + 1
+    ran = len(results) - counts["skipped"]
+    return {
+        **counts,
+        "total": len(results),
+        "ran": ran,
+        "available": len(results) if available is None else available,
+        "skipped_because": reasons,
+        "verdict": verdict,
+    }
 
 
 def exit_status(summary: dict[str, Any]) -> int:
@@ -65,12 +79,13 @@ def exit_status(summary: dict[str, Any]) -> int:
     ]
 
 
-def document(run: dict[str, Any], results: list[CheckResult]) -> dict[str, Any]:
+def document(run: dict[str, Any], results: list[CheckResult], available: int | None = None) -> dict[str, Any]:
+    broken_target = bool(run.get("setup_error") or run.get("interrupted"))
     return {
         "schema": RESULTS_SCHEMA,
         "suite": {"name": "swr-conformance", "version": __version__},
         **run,
-        "summary": summarize(results, broken_target=bool(run.get("setup_error") or run.get("interrupted"))),
+        "summary": summarize(results, broken_target, available),
         "checks": [{**asdict(r), "outcome": r.outcome.value} for r in results],
     }
 

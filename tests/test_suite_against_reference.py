@@ -38,8 +38,12 @@ def test_embedded_run_is_conformant_with_every_output(tmp_path: Path) -> None:
         "broken": 0,
         "failed": 0,
         "total": len(_all_check_ids()),
+        "ran": len(_all_check_ids()),
+        "available": len(_all_check_ids()),
+        "skipped_because": {},
         "verdict": "conformant",
     }
+    assert f"CONFORMANT — {len(_all_check_ids())} of {len(_all_check_ids())} checks ran" in run.stdout
     assert set(run.outcomes()) == _all_check_ids()
     assert results["target"]["embedded"] is True and results["leftovers"] == []
     for line in ("condition", "delete.repository-with-images", "delete/406/images-survive", "CONFORMANT"):
@@ -89,6 +93,18 @@ def test_without_fault_injection_the_500_check_is_skipped_with_its_reason(tmp_pa
     check = next(c for c in run.results["checks"] if c["id"] == "delete/500/server-error")
     assert check["outcome"] == "skipped" and "fault injection" in check["message"]
     assert run.outcomes() == {"delete/500/server-error": "skipped", "delete/204/empty-repository": "passed"}
+    summary, available = run.results["summary"], len(_all_check_ids())
+    assert (summary["ran"], summary["available"]) == (1, available)
+    assert summary["skipped_because"] == {check["message"]: 1}
+    assert run.results["selection"] == {
+        "keyword": "delete/500 or delete/204/empty",
+        "namespace": None,
+        "properties": True,
+    }
+    skipped = f"1 skipped: {check['message']} (1)"
+    verdict = f"CONFORMANT — 1 of {available} checks ran; {skipped}; {available - 2} not selected"
+    assert verdict in run.stdout, run.stdout
+    assert "2 checks · 1 passed · 1 skipped" in run.stdout
 
 
 def test_existing_namespace_mode(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ nothing foreign is touched."""
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -56,6 +57,11 @@ def test_setup_and_registry_failures_are_broken_not_findings(
     (result,) = [c for c in run.results["checks"] if c["id"] == check]
     assert result["outcome"] == "broken" and cause in result["message"], result
     assert "failed" not in _outcomes(run) and "expected 500" not in run.stdout
+    # a CI dashboard reads a broken check as an error, not as a failed (non-conformant) one
+    suite = ET.parse(run.output / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and (suite.get("errors"), suite.get("failures")) == ("1", "0")
+    (case,) = suite.iter("testcase")
+    assert case.find("error") is not None and case.find("failure") is None
 
 
 def test_try_later_on_the_delete_under_test_is_retried(tmp_path: Path, target: ReferenceServer) -> None:

@@ -69,7 +69,7 @@ def test_interrupted_run_cleans_up_and_is_not_conformant(tmp_path: Path, signum:
     results = _results(tmp_path)
     assert results["interrupted"] is True and results["leftovers"] == []
     assert results["summary"] == {**results["summary"], "verdict": "broken", "failed": 0}  # type: ignore[dict-item]
-    assert "→ BROKEN" in output
+    assert "\nBROKEN — " in output
 
 
 def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_path: Path) -> None:
