@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import NoReturn, TypeVar
+from typing import NoReturn
 
 import pytest
-from hypothesis import strategies as st
 
 from conformance import allure_labels
 from conformance.checks import Check
@@ -18,8 +17,6 @@ from conformance.outcomes import NonConformance
 from conformance.provisioning.image import Image
 from conformance.provisioning.run_state import RunState
 from conformance.transcript import Exchange
-
-T = TypeVar("T")
 
 
 class CheckContext:
@@ -66,11 +63,6 @@ class CheckContext:
         if not self.client.can_push:
             pytest.skip("needs registry credentials to push an image (--registry-username/--registry-password)")
         return self.client.push_image(namespace or self.namespace, repository, tag)
-
-    def explore(self, strategy: st.SearchStrategy[T], test: Callable[[T], None]) -> None:
-        """Run `test` on examples drawn from `strategy` within the run's budget (see `Exploration`)."""
-        __tracebackhide__ = True
-        self.exploration.examples(strategy, test)
 
     def exchanges(self) -> list[Exchange]:
         return self.client.transcript[self._first :]

@@ -71,7 +71,7 @@ def path_formats() -> dict[str, st.SearchStrategy[str]]:
 
     def spelled(kind: NameKind) -> st.SearchStrategy[str]:
         first = st.tuples(st.sampled_from(SYNTAX[kind].start_chars), st.text(_ALNUM, max_size=12)).map("".join)
-        return first.flatmap(lambda start: valid_names(kind, start[: SYNTAX[kind].max_length]))
+        return first.flatmap(lambda start: valid_names(kind, start))
 
     return {
         SYNTAX[NameKind.NAMESPACE].path_format: spelled(NameKind.NAMESPACE),

@@ -6,6 +6,7 @@ The schema is `specs/results-v1.schema.json`; `compare` and baselines key on `ch
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,17 +59,12 @@ def summarize(results: list[CheckResult], broken_target: bool = False, available
         verdict = "broken"
     else:
         verdict = "conformant"
-    reasons: dict[str, int] = {}
-    for r in results:
-        if r.outcome is Outcome.SKIPPED:
-            reasons[r.message] = reasons.get(r.message, 0) + 1
-    ran = len(results) - counts["skipped"]
     return {
         **counts,
         "total": len(results),
-        "ran": ran,
+        "ran": len(results) - counts["skipped"],
         "available": len(results) if available is None else available,
-        "skipped_because": reasons,
+        "skipped_because": dict(Counter(r.message for r in results if r.outcome is Outcome.SKIPPED)),
         "verdict": verdict,
     }
 

@@ -40,7 +40,7 @@ def test_any_invalid_name_is_refused(swr: CheckContext) -> None:
         swr.expect_status(response)
         swr.expect_error_information(response)
 
-    swr.explore(names, refused)
+    swr.exploration.examples(names, refused)
     swr.expect(swr.client.repository_exists(swr.namespace, sentinel), f"{swr.namespace}/{sentinel} was deleted")
 
 
@@ -49,7 +49,7 @@ def test_any_invalid_name_is_refused(swr: CheckContext) -> None:
 def test_any_valid_absent_name_is_not_found(swr: CheckContext) -> None:
     """Any valid repository name (up to the length limit, `__`, nested `/` sent as `$`) that does not
     exist: exactly the profile's status."""
-    swr.explore(
+    swr.exploration.examples(
         valid_names(NameKind.REPOSITORY, f"{swr.run.run_id}-a"),
         lambda name: swr.expect_status(swr.delete(swr.namespace, name)),
     )
@@ -67,7 +67,7 @@ def test_any_valid_created_name_deletes_once(swr: CheckContext) -> None:
         swr.expect_status(swr.delete(swr.namespace, name))
         swr.expect_status(swr.delete(swr.namespace, name), "delete.absent-repository")
 
-    swr.explore(st.data(), deleted_once)
+    swr.exploration.examples(st.data(), deleted_once)
 
 
 @check("property/with-images-refused", "delete.repository-with-images", severity="critical")
@@ -87,7 +87,7 @@ def test_any_repository_with_images_is_refused_and_keeps_them(swr: CheckContext)
         lost = [i.digest for i in images.values() if not swr.client.manifest_exists(swr.namespace, name, i.digest)]
         swr.expect(not lost, f"manifests lost after the refused delete: {lost}")
 
-    swr.explore(st.data(), refused)
+    swr.exploration.examples(st.data(), refused)
 
 
 OPERATION = "/v2/manage/namespaces/{namespace}/repos/{repository}"
@@ -141,7 +141,8 @@ def _schema_driven(swr: CheckContext, positive: bool) -> None:
         assert response.response is not None
         swr.expect_no_finding(lambda: case.validate_response(response.response, checks=fitting), response)
 
-    swr.explore(operation.as_strategy(GenerationMode.POSITIVE if positive else GenerationMode.NEGATIVE), conforms)
+    mode = GenerationMode.POSITIVE if positive else GenerationMode.NEGATIVE
+    swr.exploration.examples(operation.as_strategy(mode), conforms)
 
 
 def _invalid(namespace: str, repository: str) -> bool:
