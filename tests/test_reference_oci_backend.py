@@ -54,6 +54,7 @@ def test_the_suite_is_conformant_with_images_in_distribution(tmp_path: Path, bac
         assert server.store.namespaces() == [] and run.results["leftovers"] == []
     observed = {c["id"]: c["observed"] for c in run.results["checks"]}
     assert observed["delete/406/repository-with-images"] == 406 and observed["delete/406/images-survive"] == 406
+    assert run.outcomes()["property/sequence/lifecycle"] == "passed"  # its pushes and deletes, in distribution
     catalog = httpx.get(f"{backend.url}/v2/_catalog", auth=(backend.username, backend.password)).json()
     pushed = [name for name in catalog["repositories"] if name.startswith(run.results["run_id"])]
     assert pushed, "the 406 checks pushed their images to distribution"
