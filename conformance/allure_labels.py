@@ -21,12 +21,6 @@ def label_check(check: Check, profile: Profile) -> None:
     allure.dynamic.link(profile.document.url + profile.document.section, name=profile.document.id)
 
 
-def name_check(check: Check) -> None:
-    """Title and description; allure-pytest sets its own at the end of setup, so call this later."""
-    allure.dynamic.title(check.id)
-    allure.dynamic.description(check.title)
-
-
 def attach_exchange(exchange: Exchange) -> None:
     allure.attach(to_json(exchange), name="exchange (redacted)", attachment_type=allure.attachment_type.JSON)
     attach_text("reproduce with curl", exchange.curl())

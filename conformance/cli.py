@@ -12,10 +12,11 @@ from typing import Any, TypeVar
 import click
 import pytest
 
-from conformance import __version__
+from conformance import __version__, html_report
 from conformance.client import SwrClient
 from conformance.contract.credentials import Credentials
-from conformance.contract.profiles import DEFAULT_PROFILE, ProfileError, available_profiles, load_profile
+from conformance.contract.profiles import DEFAULT_PROFILE, Profile, ProfileError, available_profiles, load_profile
+from conformance.gate import BaselineError, load_baseline
 from conformance.outcomes import Broken
 from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.provisioning import sweeper
@@ -26,6 +27,7 @@ from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
 from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, discover_config_file, resolve
+from conformance.suite import catalog
 from conformance.transcript import Redactor
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -233,11 +235,45 @@ def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
 @click.option(
     "--properties/--no-properties", default=None, help="Run the property checks [SWR_PROPERTIES] (default: on)."
 )
+@click.option("--baseline", help="Known deviations (TOML or YAML) the gate accepts until they expire [SWR_BASELINE].")
+@click.option(
+    "--require-all/--no-require-all", default=None, help="Any check that did not run fails the gate [SWR_REQUIRE_ALL]."
+)
 @click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
+@click.option("--list", "list_checks", is_flag=True, help="List the checks (id, condition, status) and exit.")
+@click.option("--report", "html", is_flag=True, help="Render the HTML report (one file, OUTPUT/html) after the run.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
-def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, ...], **given: object) -> None:
-    """Run the conformance suite. Exit: 0 conformant, 1 non-conformant, 2 usage, 3 broken target."""
+def run(
+    config_file: Path | None,
+    keyword: str | None,
+    list_checks: bool,
+    html: bool,
+    pytest_args: tuple[str, ...],
+    **given: object,
+) -> None:
+    """Run the conformance suite. Exit: 0 conformant (or the gate passed), 1 non-conformant, 2 usage, 3 broken."""
     settings = _settings(config_file, given)
+    if list_checks:
+        _list(load_profile(settings.profile))
+        return
+    if settings.baseline:
+        try:
+            load_baseline(Path(settings.baseline), set(catalog()))
+        except BaselineError as exc:
+            raise click.UsageError(str(exc)) from None
+    status = _run_suite(settings, keyword, pytest_args)
+    if html and (settings.output_dir / "results.json").is_file():
+        try:
+            index = html_report.render(settings.output_dir, settings.output_dir / "html", single_file=True, say=_say)
+            click.echo(f"HTML report: {index}")
+        except html_report.ReportError as exc:
+            click.echo(f"swr-conformance: no HTML report: {exc}", err=True)
+            status = status or EXIT_BROKEN
+    sys.exit(status)
+
+
+def _run_suite(settings: Settings, keyword: str | None, pytest_args: tuple[str, ...]) -> int:
+    """The suite through pytest with only its own plugins; the exit status of the run."""
     out = settings.output_dir
     args = [
         str(SUITE_DIR),
@@ -259,19 +295,58 @@ def run(config_file: Path | None, keyword: str | None, pytest_args: tuple[str, .
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
     code = pytest.main(args, plugins=[plugin])
     if plugin.usage_error:
-        sys.exit(EXIT_USAGE)
+        return EXIT_USAGE
     if plugin.setup_error:
-        sys.exit(EXIT_BROKEN)
+        return EXIT_BROKEN
     if plugin.summary is not None and plugin.summary["total"]:
-        sys.exit(exit_status(plugin.summary))
+        return exit_status(plugin.summary)
+    if code == pytest.ExitCode.OK and {"--collect-only", "--co"} & set(pytest_args):
+        return 0
     if code == pytest.ExitCode.INTERRUPTED:
-        click.echo("swr-conformance: interrupted before any check finished", err=True)
-        sys.exit(EXIT_BROKEN)
-    if code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
-        click.echo("swr-conformance: no check ran (bad pytest arguments, or -k matched nothing)", err=True)
-        sys.exit(EXIT_USAGE)
-    click.echo(f"swr-conformance: the run ended abnormally (pytest exit code {int(code)})", err=True)
-    sys.exit(EXIT_BROKEN)
+        cause = "interrupted before any check finished"
+    elif code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
+        cause = "no check ran (bad pytest arguments, or -k matched nothing)"
+    else:
+        cause = f"the run ended abnormally (pytest exit code {int(code)})"
+    click.echo(f"swr-conformance: {cause}", err=True)
+    return EXIT_USAGE if "no check ran" in cause else EXIT_BROKEN
+
+
+def _list(profile: Profile) -> None:
+    """One line per check: id, condition, the profile's status, what it proves."""
+    checks = sorted(catalog().values(), key=lambda c: c.id)
+    width = max(len(c.id) for c in checks)
+    for c in checks:
+        expected = "/".join(map(str, profile.expect(c.condition).statuses))
+        click.echo(f"{c.id:{width}}  {c.condition:28}  {expected:7}  {c.title}")
+    click.echo(f"{len(checks)} checks · profile {profile.id}")
+
+
+@main.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--results",
+    "results_dir",
+    default="reports",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="A run's output directory (results.json, allure-results/).",
+)
+@click.option("--output", type=click.Path(file_okay=False, path_type=Path), help="Where the HTML goes [RESULTS/html].")
+@click.option("--single-file", is_flag=True, help="One self-contained index.html (opens from disk, mails, archives).")
+@click.option("--open", "open_report", is_flag=True, help="Serve the report and open it in a browser (Ctrl-C stops).")
+def report(results_dir: Path, output: Path | None, single_file: bool, open_report: bool) -> None:
+    """Render a run's results as an HTML report with Allure 3 (installed into the user cache on first use)."""
+    try:
+        index = html_report.render(results_dir, output or results_dir / "html", single_file=single_file, say=_say)
+    except html_report.ReportError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"HTML report: {index}")
+    if open_report:
+        html_report.serve(index.parent, _say)
+
+
+def _say(line: str) -> None:
+    click.echo(line, err=True)
 
 
 @main.command(context_settings={"help_option_names": ["-h", "--help"]})

@@ -16,13 +16,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Generator, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from conformance import __version__, allure_labels, results
+from conformance import __version__, allure_labels, allure_results, results
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.client import SwrClient
 from conformance.context import CheckContext
@@ -30,6 +30,7 @@ from conformance.contract.faults import FAULT_HEADER
 from conformance.contract.profiles import Profile, load_profile
 from conformance.contract.resources import SPEC_FILE, spec_sha256
 from conformance.exploration import PropertyBudget
+from conformance.gate import Baseline, BaselineError, judge, load_baseline
 from conformance.interrupts import Interrupts
 from conformance.outcomes import Broken, NonConformance, Outcome
 from conformance.paths import namespace_path
@@ -46,12 +47,13 @@ from conformance.reference.config import (
 from conformance.reference.server import ReferenceServer
 from conformance.report import final_table
 from conformance.settings import Settings, SettingsError, discover_config_file, resolve
+from conformance.suite import catalog
 from conformance.transcript import Redactor
 
 PLUGIN_NAME = "swr-suite"
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 _CONTEXT = pytest.StashKey[CheckContext]()
-_OPTIONS = ("endpoint", "registry", "profile", "namespace", "target_version", "output", "config")
+_OPTIONS = ("endpoint", "registry", "profile", "namespace", "target_version", "output", "config", "baseline")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -62,6 +64,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--swr-examples", dest="swr_examples", type=int, default=None, metavar="N")
     group.addoption("--swr-seed", dest="swr_seed", type=int, default=None, metavar="S")
     group.addoption("--swr-no-properties", dest="swr_properties", action="store_false", default=None)
+    group.addoption("--swr-require-all", dest="swr_require_all", action="store_true", default=None)
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
@@ -83,7 +86,8 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
     suite = _suite(request.config)
     try:
         settings = suite.settings or settings_from_pytest(request.config)
-    except SettingsError as exc:
+        suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
+    except (SettingsError, BaselineError) as exc:
         pytest.exit(f"swr-conformance: {exc}", returncode=results.EXIT_USAGE)
     profile = suite.profile = load_profile(settings.profile)
     embedded = settings.embedded
@@ -170,7 +174,10 @@ def _suite(config: pytest.Config) -> SuitePlugin:
 
 
 def settings_from_pytest(config: pytest.Config) -> Settings:
-    given = {name: config.getoption(f"swr_{name}") for name in (*_OPTIONS, "fault_injection", "examples", "seed")}
+    given = {
+        name: config.getoption(f"swr_{name}")
+        for name in (*_OPTIONS, "fault_injection", "examples", "seed", "require_all")
+    }
     given["properties"] = config.getoption("swr_properties")
     config_file = given.pop("config")
     return resolve(given, os.environ, discover_config_file(Path(config_file) if config_file else None, os.environ))
@@ -190,6 +197,7 @@ class SuitePlugin:
         self.setup_error: str | None = None
         self.usage_error = False
         self.budget: PropertyBudget | None = None
+        self.baseline: Baseline | None = None
         self.redactor = Redactor()
         self.interrupts = Interrupts(self._say)
         self._started = time.monotonic()
@@ -210,11 +218,6 @@ class SuitePlugin:
             if (check := check_of(item)) is not None:
                 item.extra_keyword_matches.add(check.id)
                 item.user_properties += [("check_id", check.id), ("condition", check.condition)]
-
-    @pytest.hookimpl(tryfirst=True)
-    def pytest_runtest_call(self, item: pytest.Item) -> None:
-        if (check := check_of(item)) is not None:
-            allure_labels.name_check(check)
 
     # -- outcomes ------------------------------------------------------------------------------------
 
@@ -257,8 +260,14 @@ class SuitePlugin:
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
-        """Under `run`, a check prints one line of its own instead of pytest's letter."""
-        if not self.quiet_letters or report.nodeid not in self.results:
+        """A broken check is counted as "broken", never "failed", so pytest's summary line agrees with
+        the suite's; under `run` a check prints one line of its own instead of pytest's letter."""
+        result = self.results.get(report.nodeid)
+        if result is None:
+            return None
+        if report.failed and result.outcome is Outcome.BROKEN:
+            return ("broken", "", "") if self.quiet_letters else ("broken", "B", "BROKEN")
+        if not self.quiet_letters:
             return None
         if report.passed:
             return ("passed" if report.when == "call" else ""), "", ""
@@ -284,6 +293,11 @@ class SuitePlugin:
             if result.node_id not in self._finished:
                 result.worsen(Outcome.BROKEN, "interrupted before the check finished")
         checks = list(self.results.values())
+        assert self.settings is not None
+        gate = None
+        if self.baseline is not None or self.settings.require_all:
+            available = len(checks) if self.available is None else self.available
+            gate = judge(checks, available, self.baseline, self.settings.require_all, date.today())
         data = results.document(
             {
                 **self.run_info,
@@ -294,11 +308,11 @@ class SuitePlugin:
             },
             checks,
             self.available,
+            gate,
         )
         self.summary = data["summary"]
-        assert self.settings is not None
         results.write(self.settings.output_dir / "results.json", data, self.redactor)
-        _redact_files(self.settings.output_dir / "allure-results", self.redactor)
+        allure_results.finish(self.settings.output_dir / "allure-results", checks, data, self.redactor)
         if (junit := session.config.option.xmlpath) and Path(junit).is_file():
             _broken_as_errors(Path(junit), {r.id for r in checks if r.outcome is Outcome.BROKEN})
         if not self.setup_error:
@@ -357,15 +371,6 @@ def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
         report.longrepr = redactor.text(str(report.longrepr))
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
-
-
-def _redact_files(directory: Path, redactor: Redactor) -> None:
-    """The Allure writer records exception messages and traces itself: redact what it wrote."""
-    for path in directory.glob("*") if directory.is_dir() else []:
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
-        redacted = redactor.text(text)
-        if redacted != text:
-            path.write_text(redacted, encoding="utf-8", errors="surrogateescape")
 
 
 def _broken_as_errors(path: Path, broken: set[str]) -> None:

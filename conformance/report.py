@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from conformance.gate import gate_lines
 from conformance.outcomes import Outcome
 from conformance.results import CheckResult
 
@@ -26,6 +27,8 @@ def final_table(checks: list[CheckResult], summary: dict[str, Any], leftovers: l
     lines += [f"LEFTOVER {item}" for item in leftovers]
     counts = " · ".join(f"{summary[o.value]} {o.value}" for o in Outcome)
     lines += ["", f"{_checks(summary['total'])} · {counts}", verdict_line(summary)]
+    if (gate := summary.get("gate")) is not None:
+        lines += gate_lines(gate)
     return lines
 
 

@@ -70,18 +70,28 @@ def summarize(results: list[CheckResult], broken_target: bool = False, available
 
 
 def exit_status(summary: dict[str, Any]) -> int:
-    return {"conformant": EXIT_CONFORMANT, "non-conformant": EXIT_NON_CONFORMANT, "broken": EXIT_BROKEN}[
+    """From the verdict; with a release gate (baseline, --require-all), the gate decides unless broken."""
+    status = {"conformant": EXIT_CONFORMANT, "non-conformant": EXIT_NON_CONFORMANT, "broken": EXIT_BROKEN}[
         summary["verdict"]
     ]
+    if (gate := summary.get("gate")) is None or status == EXIT_BROKEN:
+        return status
+    return EXIT_CONFORMANT if gate["passed"] else EXIT_NON_CONFORMANT
 
 
-def document(run: dict[str, Any], results: list[CheckResult], available: int | None = None) -> dict[str, Any]:
+def document(
+    run: dict[str, Any],
+    results: list[CheckResult],
+    available: int | None = None,
+    gate: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     broken_target = bool(run.get("setup_error") or run.get("interrupted"))
+    summary = summarize(results, broken_target, available)
     return {
         "schema": RESULTS_SCHEMA,
         "suite": {"name": "swr-conformance", "version": __version__},
         **run,
-        "summary": summarize(results, broken_target, available),
+        "summary": summary if gate is None else summary | {"gate": gate},
         "checks": [{**asdict(r), "outcome": r.outcome.value} for r in results],
     }
 

@@ -7,6 +7,7 @@ The same names serve the `run` command, the pytest options (`--swr-<name>`) and 
 from __future__ import annotations
 
 import ssl
+import tempfile
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -51,6 +52,8 @@ class Settings:
     examples: int = 10  # per property check
     seed: int | None = None  # None: a random seed, printed and recorded
     properties: bool = True
+    baseline: str | None = None  # known deviations (TOML or YAML) the release gate accepts
+    require_all: bool = False  # a skipped check fails the gate (certification runs)
 
     @property
     def embedded(self) -> bool:
@@ -83,6 +86,13 @@ class Settings:
             url = getattr(self, name)
             if url is not None and (urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).netloc):
                 raise SettingsError(f"--{name.replace('_', '-')} must be an http(s) URL, got {url!r}")
+        for name in ("endpoint", "registry"):
+            url = getattr(self, name)
+            if url is not None and urlsplit(url).path.strip("/"):
+                raise SettingsError(
+                    f"--{name} is the base URL without a path (the suite appends /v2/...), got {url!r}: "
+                    f"use {urlsplit(url)._replace(path='', query='', fragment='').geturl()!r}"
+                )
         if self.token and (self.ak or self.sk):
             raise SettingsError("give either --token or --ak/--sk, not both")
         if bool(self.ak) != bool(self.sk):
@@ -101,6 +111,9 @@ class Settings:
             raise SettingsError("--seed must not be negative")
         if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
             raise SettingsError(f"--ca-bundle {self.ca_bundle} is not a file")
+        if self.baseline is not None and not Path(self.baseline).is_file():
+            raise SettingsError(f"--baseline {self.baseline} is not a file")
+        _check_output_directory(Path(self.output))
         return self
 
     def with_secret_files(self) -> Settings:
@@ -122,6 +135,18 @@ class Settings:
 
 
 _SECRET_FILES = ("token", "sk", "registry_password")
+
+
+def _check_output_directory(path: Path) -> None:
+    """`--output` must be a directory the run can write (created if missing)."""
+    if path.exists() and not path.is_dir():
+        raise SettingsError(f"--output {path} is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise SettingsError(f"--output {path}: cannot write there ({exc.strerror or exc})") from None
 
 
 def env_name(field_name: str) -> str:
@@ -149,12 +174,13 @@ def read_config_file(path: Path) -> dict[str, Any]:
     return settings
 
 
-_BOOLEANS = ("fault_injection", "insecure", "properties")
+_BOOLEANS = ("fault_injection", "insecure", "properties", "require_all")
 _INTEGERS = ("examples", "seed")
 _FILE_TYPES: dict[str, type | tuple[type, ...]] = {
     "fault_injection": bool,
     "insecure": bool,
     "properties": bool,
+    "require_all": bool,
     "timeout": (int, float),
     "examples": int,
     "seed": int,

@@ -1,0 +1,127 @@
+"""The run's `allure-results/`, finished at the end of the run so that any Allure reads it right.
+
+allure-pytest writes one result per check as the check runs; afterwards each result gets the check id
+as its name (skipped checks too), the suite's outcome (its own asserts failing are *broken*, never
+*failed*) and a description with the condition, the document's words and expected vs observed. The
+run's facts go to `environment.properties`, the CI job's to `executor.json`. Everything is redacted.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from conformance.results import CheckResult
+from conformance.transcript import Redactor
+
+ENVIRONMENT_FILE = "environment.properties"
+EXECUTOR_FILE = "executor.json"
+
+
+def finish(directory: Path, checks: list[CheckResult], run: dict[str, Any], redactor: Redactor) -> None:
+    if not directory.is_dir():
+        return
+    by_id = {c.id: c for c in checks}
+    for path in directory.glob("*"):
+        text = path.read_text(encoding="utf-8", errors="surrogateescape")
+        if path.name.endswith("-result.json"):
+            text = _aligned(text, by_id)
+        redacted = redactor.text(text)
+        if redacted != text or path.name.endswith("-result.json"):
+            path.write_text(redacted, encoding="utf-8", errors="surrogateescape")
+    environment = "".join(f"{key}={_escape(value)}\n" for key, value in environment_of(run).items())
+    (directory / ENVIRONMENT_FILE).write_text(redactor.text(environment), encoding="utf-8")
+    if (executor := executor_of(os.environ)) is not None:
+        (directory / EXECUTOR_FILE).write_text(redactor.text(json.dumps(executor, indent=2)), encoding="utf-8")
+
+
+def _aligned(text: str, by_id: dict[str, CheckResult]) -> str:
+    data = json.loads(text)
+    ids = [label["value"] for label in data.get("labels", []) if label.get("name") == "check_id"]
+    if not ids or (result := by_id.get(ids[0])) is None:
+        return text
+    data["name"] = result.id
+    data["status"] = result.outcome.value
+    data["description"] = description(result)
+    if result.message:
+        data.setdefault("statusDetails", {})["message"] = result.message
+    return json.dumps(data, ensure_ascii=False)
+
+
+def description(result: CheckResult) -> str:
+    """Markdown: what the check proves, the condition and the document's words, expected vs observed."""
+    observed = "-" if result.observed is None else str(result.observed)
+    lines = [
+        result.title,
+        "",
+        f"**Condition** `{result.condition}`" + ("" if result.documented else " (not in this document version)"),
+        "",
+        f"**Document** {result.quote}",
+        "",
+        f"**Expected** {' or '.join(map(str, result.expected))} · **observed** {observed}",
+    ]
+    if result.curl:
+        lines += ["", "**Reproduce**", "", f"    {result.curl}"]
+    if result.notes:
+        lines += ["", "**Notes**", "", *(f"- {note}" for note in result.notes)]
+    return "\n".join(lines)
+
+
+def environment_of(run: dict[str, Any]) -> dict[str, str]:
+    """What was tested, as Allure's environment table shows it (never a credential)."""
+    target, profile, properties = run.get("target", {}), run.get("profile", {}), run.get("properties", {})
+    suite = run.get("suite", {})
+    values = {
+        "endpoint": target.get("endpoint"),
+        "registry": target.get("registry"),
+        "target.version": target.get("version"),
+        "profile": profile.get("id"),
+        "document": "{id} ({version})".format(**profile["document"]) if "document" in profile else None,
+        "suite.version": suite.get("version"),
+        "spec.sha256": run.get("spec", {}).get("sha256"),
+        "run.id": run.get("run_id"),
+        "seed": properties.get("seed") if properties.get("enabled") else "properties off",
+        "namespace": target.get("namespace"),
+        "tls.verify": target.get("tls", {}).get("verify"),
+    }
+    return {key: str(value) for key, value in values.items() if value is not None}
+
+
+def executor_of(env: os._Environ[str] | dict[str, str]) -> dict[str, Any] | None:
+    """The CI job that ran the suite (GitHub Actions, GitLab CI), in Allure's executor.json form."""
+    if env.get("GITHUB_ACTIONS") == "true":
+        server, repo, run_id = (
+            env.get("GITHUB_SERVER_URL", "https://github.com"),
+            env.get("GITHUB_REPOSITORY"),
+            env.get("GITHUB_RUN_ID"),
+        )
+        url = f"{server}/{repo}/actions/runs/{run_id}" if repo and run_id else None
+        return {
+            "name": "GitHub Actions",
+            "type": "github",
+            "buildName": f"{env.get('GITHUB_WORKFLOW', 'workflow')} #{env.get('GITHUB_RUN_NUMBER', '?')}",
+            "buildOrder": _int(env.get("GITHUB_RUN_NUMBER")),
+            "buildUrl": url,
+            "reportName": f"{repo} {env.get('GITHUB_REF_NAME', '')}".strip(),
+        }
+    if env.get("GITLAB_CI") == "true":
+        return {
+            "name": "GitLab CI",
+            "type": "gitlab",
+            "buildName": f"{env.get('CI_JOB_NAME', 'job')} #{env.get('CI_JOB_ID', '?')}",
+            "buildOrder": _int(env.get("CI_PIPELINE_IID")),
+            "buildUrl": env.get("CI_JOB_URL"),
+            "reportName": f"{env.get('CI_PROJECT_PATH', '')} {env.get('CI_COMMIT_REF_NAME', '')}".strip(),
+        }
+    return None
+
+
+def _int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def _escape(value: str) -> str:
+    """Java properties: `\\`, `:`, `=` and line breaks escaped."""
+    return value.replace("\\", "\\\\").replace(":", "\\:").replace("=", "\\=").replace("\n", "\\n")

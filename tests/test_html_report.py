@@ -1,0 +1,103 @@
+"""`run --report` / `report`: the real Allure 3 renders the run, and a headless browser shows a person
+what they need: the failing check's condition, the document's words, expected vs observed, the body,
+the redacted curl; the run's environment; categories; history across consecutive runs."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conformance.contract.profiles import load_profile
+from conformance.html_report import CATEGORIES, HISTORY_FILE, embedded_files
+from conformance.reference.config import ReferenceConfig
+from conformance.reference.deviations import Deviation
+from conformance.reference.server import ReferenceServer
+from tests.conftest import reference_target, run_suite
+
+NODE = shutil.which("node") and shutil.which("npm")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+pytestmark = pytest.mark.skipif(not NODE, reason="Allure 3 needs Node.js and npm on PATH (CI installs them)")
+SELECTION = "delete/406/repository-with-images or delete/204/empty-repository or delete/401/aksk"
+
+
+def _test_results(index: Path) -> dict[str, dict[str, object]]:
+    """The report's test results by name, as the page loads them."""
+    files = embedded_files(index)
+    found = (json.loads(body) for path, body in files.items() if path.startswith("data/test-results/"))
+    return {str(r["name"]): r for r in found}
+
+
+def _rendered_text(url: str) -> str:
+    """What a person sees: the page rendered by headless Chromium, scripts run, text only."""
+    assert CHROMIUM
+    dom = subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--virtual-time-budget=10000", "--dump-dom", url],
+        capture_output=True, text=True, timeout=120, check=True,
+    ).stdout  # fmt: skip
+    return html.unescape(re.sub(r"<[^>]+>", " ", re.sub(r"<script.*?</script>", "", dom, flags=re.S)))
+
+
+def _screenshot(url: str, path: Path) -> None:
+    assert CHROMIUM
+    subprocess.run(
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--window-size=1400,1400",
+         "--virtual-time-budget=10000", f"--screenshot={path}", url],
+        capture_output=True, timeout=120, check=True,
+    )  # fmt: skip
+    assert path.stat().st_size > 10_000
+
+
+def test_run_report_renders_the_run_with_allure(tmp_path: Path) -> None:
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.DELETES_IMAGES}))
+    with ReferenceServer(config) as server:
+        args = (*reference_target(server), "--target-version", "v9.9-rc1", "-k", SELECTION, "--report")
+        first = run_suite(tmp_path / "reports", *args)
+        second = run_suite(tmp_path / "reports", *args)
+    assert first.returncode == second.returncode == 1, first.stderr
+    index = tmp_path / "reports" / "html" / "index.html"
+    assert f"HTML report: {index}" in second.stdout
+    page = index.read_text(encoding="utf-8")
+    assert "profile swr-2020" in page and "v9.9-rc1" in page  # the title names target and profile
+    assert "googletagmanager" not in page  # the report does not call home
+
+    tests = _test_results(index)
+    assert set(tests) == {c["id"] for c in second.results["checks"]}  # every check, skipped ones by id too
+    failing = tests["delete/406/repository-with-images"]
+    assert failing["status"] == "failed"
+    assert tests["delete/401/aksk-wrong-signature"]["status"] == "skipped"
+    labels = {(label["name"], label["value"]) for label in failing["labels"]}  # type: ignore[attr-defined]
+    assert {("feature", "406"), ("story", "delete.repository-with-images")} <= labels
+    assert [c["name"] for c in failing["categories"]] == [CATEGORIES[0]["name"]]  # type: ignore[attr-defined]
+    history = (tmp_path / "reports" / HISTORY_FILE).read_text(encoding="utf-8").splitlines()
+    assert len(history) == 2  # two runs, two points in the trend
+
+    if not CHROMIUM:
+        pytest.skip("headless Chromium is not installed (Debian: chromium); the rendered pages were not checked")
+    shots = Path(os.environ.get("SWR_SCREENSHOTS", tmp_path))
+    shots.mkdir(parents=True, exist_ok=True)
+    _screenshot(index.as_uri(), shots / "report-overview.png")
+    _screenshot(f"{index.as_uri()}#{failing['id']}", shots / "report-failing-check.png")
+    overview = _rendered_text(index.as_uri())
+    assert "v9.9-rc1" in overview and "swr-2020" in overview and second.results["run_id"] in overview
+    seen = _rendered_text(f"{index.as_uri()}#{failing['id']}")
+    quote = load_profile().expect("delete.repository-with-images").quote
+    for shown in ("delete.repository-with-images", quote, "expected 406, observed 204", "response: 204",
+                  'curl -i -X DELETE -H "X-Auth-Token: $SWR_TOKEN"', "Contract violations"):  # fmt: skip
+        assert shown in seen, shown
+
+
+def test_report_without_results_says_what_to_give(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    result = CliRunner().invoke(main, ["report", "--results", str(tmp_path / "nothing")])
+    assert result.exit_code == 1
+    assert "results.json does not exist: give the output directory of a run (--results)" in result.output
