@@ -36,7 +36,7 @@ from conformance.paths import (
 from conformance.provisioning.image import MANIFEST_ACCEPT, Image, PushFailed, build_image, push_image
 from conformance.provisioning.journal import RunJournal
 from conformance.provisioning.registry_auth import HeaderAuth, NotAllowed, OriginBound, RegistryAuth
-from conformance.transcript import Exchange, Redactor
+from conformance.transcript import WRONG_TOKEN_PREFIX, Exchange, Redactor
 from conformance.transport import (
     BODY_CAP,
     BodyTooLarge,
@@ -302,7 +302,7 @@ class SwrClient:
         extra = dict(headers or {})
         auth: httpx.Auth | object | None = httpx.USE_CLIENT_DEFAULT
         if credentials == "wrong":
-            extra["X-Auth-Token"] = "swrc-wrong-" + random_secrets.token_hex(16)
+            extra["X-Auth-Token"] = WRONG_TOKEN_PREFIX + random_secrets.token_hex(16)
             auth = None
         elif credentials == "none":
             auth = None

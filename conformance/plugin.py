@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
@@ -68,10 +68,16 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
-    """`pytest --swr-endpoint URL` with no test path given runs the suite."""
+    """`pytest --swr-endpoint URL` with no test path given runs the suite; `--swr-output DIR` writes
+    what `swr-conformance run` writes there: results.json, junit.xml and allure-results/."""
     known = parser.parse_known_args(args)
     if known.swr_endpoint and not known.file_or_dir:
         args.append(str(SUITE_DIR))
+    if out := known.swr_output:
+        if not known.xmlpath:
+            args.append(f"--junitxml={Path(out) / 'junit.xml'}")
+        if early_config.pluginmanager.has_plugin("allure_pytest") and not getattr(known, "allure_report_dir", None):
+            args += [f"--alluredir={Path(out) / 'allure-results'}", "--clean-alluredir"]
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -88,7 +94,7 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         settings = suite.settings or settings_from_pytest(request.config)
         suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
     except (SettingsError, BaselineError) as exc:
-        pytest.exit(f"swr-conformance: {exc}", returncode=results.EXIT_USAGE)
+        suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
     profile = suite.profile = load_profile(settings.profile)
     embedded = settings.embedded
     with _target(settings, profile) as settings, suite.interrupts.installed():
@@ -122,8 +128,9 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         finally:
             _clean_up(suite, run)
     if suite.setup_error is not None:
-        code = results.EXIT_USAGE if suite.usage_error else results.EXIT_BROKEN
-        pytest.exit(f"swr-conformance: {suite.setup_error}", returncode=code)
+        suite.stop(
+            f"swr-conformance: {suite.setup_error}", results.EXIT_USAGE if suite.usage_error else results.EXIT_BROKEN
+        )
 
 
 def _clean_up(suite: SuitePlugin, run: RunState) -> None:
@@ -198,12 +205,14 @@ class SuitePlugin:
         self.usage_error = False
         self.budget: PropertyBudget | None = None
         self.baseline: Baseline | None = None
+        self.stop_message: str | None = None
         self.redactor = Redactor()
         self.interrupts = Interrupts(self._say)
         self._started = time.monotonic()
         self._finished: set[str] = set()
         self._config: pytest.Config | None = None
         self.available: int | None = None  # checks collected before selection
+        self.selected = 0  # checks that will run (after -k)
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -258,6 +267,9 @@ class SuitePlugin:
                 allure_labels.attach_text("notes", "\n".join(ctx.notes))
         return report
 
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.selected = sum(check_of(item) is not None for item in session.items)
+
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:
         """A broken check is counted as "broken", never "failed", so pytest's summary line agrees with
@@ -282,7 +294,9 @@ class SuitePlugin:
         self._finished.add(report.nodeid)
         observed = "-" if result.observed is None else str(result.observed)
         expected = "/".join(map(str, result.expected))
-        self._write(f"{result.outcome.value.upper():8} {result.id:58} expected {expected:7} observed {observed}")
+        progress = f"[{len(self._finished)}/{self.selected}]".rjust(len(f"[{self.selected}/{self.selected}]"))
+        line = f"{result.outcome.value.upper():8} {result.id:58} expected {expected:7} observed {observed}"
+        self._write(f"{progress} {line}")
 
     @pytest.hookimpl(trylast=True)  # after pytest's own, which tears the session fixtures (cleanup) down
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
@@ -313,8 +327,11 @@ class SuitePlugin:
         self.summary = data["summary"]
         results.write(self.settings.output_dir / "results.json", data, self.redactor)
         allure_results.finish(self.settings.output_dir / "allure-results", checks, data, self.redactor)
-        if (junit := session.config.option.xmlpath) and Path(junit).is_file():
-            _broken_as_errors(Path(junit), {r.id for r in checks if r.outcome is Outcome.BROKEN})
+        if junit := session.config.option.xmlpath:
+            if self.setup_error:
+                _junit_not_started(Path(junit), self.redactor.text(self.setup_error))
+            elif Path(junit).is_file():
+                _finish_junit(Path(junit), {r.id for r in checks if r.outcome is Outcome.BROKEN})
         if not self.setup_error:
             session.exitstatus = results.exit_status(data["summary"])
 
@@ -327,12 +344,28 @@ class SuitePlugin:
             yield
         except TypeError:
             self._say("swr-conformance: interrupted")
+        if isinstance(excinfo.value, pytest.exit.Exception) and self.stop_message is not None:
+            # pytest would print "! _pytest.outcomes.Exit: <message> !"; the run's own words instead
+            reporter = self._config.pluginmanager.get_plugin("terminalreporter") if self._config else None
+            if (crash := getattr(getattr(reporter, "_keyboardinterrupt_memo", None), "reprcrash", None)) is not None:
+                crash.message = self.redactor.text(self.stop_message)
+
+    def stop(self, message: str, code: int) -> NoReturn:
+        """End the session before any check: a usage error (2) or a target that cannot be tested (3)."""
+        self.stop_message = message
+        pytest.exit(message, returncode=code)
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
         if self.summary is None:
             return
         for line in final_table(list(self.results.values()), self.summary, self.leftovers):
             terminalreporter.write_line(self.redactor.text(line))
+        if self.settings is not None:
+            out = self.settings.output_dir
+            written = ["results.json", "junit.xml", "allure-results/"]
+            terminalreporter.write_line(
+                f"reports in {out}/: {', '.join(written)} · HTML: swr-conformance report --results {out}"
+            )
 
     def header(self, settings: Settings, run_id: str, journal: RunJournal) -> None:
         """Before the first check: where the run goes, and how to undo it if it is killed."""
@@ -341,6 +374,7 @@ class SuitePlugin:
         properties = f"seed {self.budget.seed}" if settings.properties else "properties off"
         self._write(f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{tls}")
         self._write(f"target {settings.endpoint} · registry {settings.registry or settings.endpoint}")
+        self._write(f"output {settings.output_dir}/ (results.json, junit.xml, allure-results/)")
         self._write(f"journal {journal.path} (if the run is killed: swr-conformance sweep --journal FILE)")
 
     def _write(self, line: str) -> None:
@@ -373,11 +407,13 @@ def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
 
 
-def _broken_as_errors(path: Path, broken: set[str]) -> None:
-    """pytest's JUnit writes an exception inside a check as `<failure>`; a broken check (the target
-    or the run broke, no verdict) is an `<error>` to the CI dashboards that read it."""
+def _finish_junit(path: Path, broken: set[str]) -> None:
+    """The suite is named swr-conformance. pytest's JUnit writes an exception inside a check as
+    `<failure>`; a broken check (the target or the run broke, no verdict) is an `<error>` to the CI
+    dashboards that read it."""
     tree = ET.parse(path)
     for suite in tree.iter("testsuite"):
+        suite.set("name", "swr-conformance")
         for case in suite.iter("testcase"):
             ids = {p.get("value") for p in case.iter("property") if p.get("name") == "check_id"}
             if ids & broken:
@@ -386,6 +422,18 @@ def _broken_as_errors(path: Path, broken: set[str]) -> None:
         suite.set("failures", str(sum(1 for _ in suite.iter("failure"))))
         suite.set("errors", str(sum(1 for _ in suite.iter("error"))))
     tree.write(path, encoding="utf-8", xml_declaration=True)
+
+
+def _junit_not_started(path: Path, cause: str) -> None:
+    """A run that could not start is one errored case naming the cause: a file with 0 tests would
+    show green on a CI dashboard."""
+    suite = ET.Element("testsuite", name="swr-conformance", tests="1", errors="1", failures="0", skipped="0")
+    case = ET.SubElement(suite, "testcase", classname="swr-conformance", name="the run could not start")
+    ET.SubElement(case, "error", message=cause).text = cause
+    root = ET.Element("testsuites", name="swr-conformance", tests="1", errors="1", failures="0", skipped="0")
+    root.append(suite)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
 class ConfigurationError(Exception):

@@ -25,6 +25,7 @@ SECRET_HEADERS = frozenset({"x-auth-token", "authorization", "proxy-authorizatio
 _BODY_LIMIT = 4096
 _TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"})
 _AS_IS = "\0"  # marks a curl argument that is already shell-quoted
+WRONG_TOKEN_PREFIX = "swrc-wrong-"  # a token the suite makes up to be refused: not a secret
 
 
 # Credentials whatever their value: an SDK signature, a Basic or Bearer credential echoed in a body.
@@ -101,14 +102,17 @@ class Exchange:
         return {"request": request, "response": response, "error": self.error}
 
     def curl(self) -> str:
-        """A curl command that reproduces the request; the token is left to `$SWR_TOKEN`."""
+        """A curl command that reproduces the request; the token is left to `$SWR_TOKEN`, except a
+        wrong one the suite made up."""
         parts = ["curl", "-i", "-X", self.request.method]
         signed = False
         for name, value in _original_case(self.request.headers):
             lower = name.lower()
             if lower in _TRANSPORT_HEADERS:
                 continue
-            if lower == "x-auth-token":
+            if lower == "x-auth-token" and value.startswith(WRONG_TOKEN_PREFIX):
+                parts += ["-H", f"{name}: {value}"]  # made up to be refused: the command must send it
+            elif lower == "x-auth-token":
                 parts += ["-H", _AS_IS + f'"{name}: $SWR_TOKEN"']
             elif lower in SECRET_HEADERS or lower.startswith("x-sdk-"):
                 signed = signed or lower == "authorization"  # a signature cannot be replayed

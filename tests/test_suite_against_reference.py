@@ -136,6 +136,10 @@ def test_plain_pytest_with_an_endpoint_runs_the_suite(tmp_path: Path) -> None:
     assert process.returncode == 0, process.stdout + process.stderr
     results = json.loads((tmp_path / "out" / "results.json").read_text())
     assert results["summary"]["passed"] == 8 and results["summary"]["verdict"] == "conformant"
+    # the same files as `swr-conformance run`: JUnit and Allure results next to results.json
+    junit = ET.parse(tmp_path / "out" / "junit.xml").getroot().find("testsuite")
+    assert junit is not None and junit.get("name") == "swr-conformance" and junit.get("tests") == "8"
+    assert len(list((tmp_path / "out" / "allure-results").glob("*-result.json"))) == 8
 
 
 def test_plain_pytest_reads_the_config_file_named_by_swr_config(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ the condition that was broken; against a broken target it exits 3; on a usage er
 from __future__ import annotations
 
 import socket
+import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
@@ -64,6 +65,12 @@ def test_unreachable_target_is_broken_not_failed(tmp_path: Path) -> None:
     assert "target is broken, no check ran" in run.stdout + run.stderr
     assert "ConnectError" in run.stdout + run.stderr
     assert run.results["summary"]["verdict"] == "broken" and run.results["setup_error"]
+    assert "_pytest.outcomes.Exit" not in run.stdout + run.stderr  # the run's words, not pytest's wrapper
+    # CI dashboards show a JUnit file with 0 tests as green: one errored case names the cause
+    suite = ET.parse(run.output / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and (suite.get("tests"), suite.get("errors")) == ("1", "1")
+    error = suite.find("testcase/error")
+    assert error is not None and "target is broken, no check ran" in error.get("message", "")
 
 
 def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
@@ -85,11 +92,17 @@ def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
         (["--no-such-option"], "No such option"),
         (["-k", "delete/999"], "no check ran"),
         (["--config", "missing.toml"], "config file missing.toml does not exist"),
+        (["--endpoint", "http://127.0.0.1:9/v2", "--token", "t"], "use 'http://127.0.0.1:9'"),
+        (["--output", "results.json"], "--output results.json is a file, not a directory"),
+        (["--output", "results.json/sub"], "--output results.json/sub: cannot write there"),
+        (["--baseline", "nowhere.toml"], "--baseline nowhere.toml is not a file"),
     ],
 )
 def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+    (tmp_path / "results.json").write_text("{}")  # a file where a directory is expected
     run = run_suite(tmp_path / "reports", *args)
     assert run.returncode == 2 and message in run.stderr, run.stdout + run.stderr
+    assert "Traceback" not in run.stdout + run.stderr and "INTERNALERROR" not in run.stdout + run.stderr
 
 
 @pytest.mark.parametrize(
@@ -123,3 +136,15 @@ def test_an_auth_bypass_is_caught_by_every_signature_probe(tmp_path: Path) -> No
     assert run.returncode == 1, run.stdout + run.stderr
     assert set(run.outcomes().values()) == {"failed"} and len(run.outcomes()) == 6
     assert {"delete/401/aksk-other-body", "delete/401/aksk-foreign-project"} <= set(run.outcomes())
+
+
+def test_the_wrong_credentials_finding_reproduces_with_the_wrong_token(tmp_path: Path) -> None:
+    """Its curl command sends the made-up token literally: with `$SWR_TOKEN` it would be accepted."""
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.AUTH_BYPASS}))
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server), "-k", "delete/401/wrong-credentials")
+    assert run.returncode == 1, run.stdout + run.stderr
+    (check,) = run.results["checks"]
+    assert check["outcome"] == "failed"
+    assert check["curl"].startswith("curl -i -X DELETE -H 'X-Auth-Token: swrc-wrong-"), check["curl"]
+    assert "$SWR_TOKEN" not in check["curl"] and "$SWR_TOKEN" not in check["message"]

@@ -62,6 +62,8 @@ def test_setup_and_registry_failures_are_broken_not_findings(
     assert suite is not None and (suite.get("errors"), suite.get("failures")) == ("1", "0")
     (case,) = suite.iter("testcase")
     assert case.find("error") is not None and case.find("failure") is None
+    # pytest's own summary line agrees with the suite's: "1 broken", never "1 failed"
+    assert "1 broken" in run.stdout and " failed" not in run.stdout.splitlines()[-1], run.stdout
 
 
 def test_try_later_on_the_delete_under_test_is_retried(tmp_path: Path, target: ReferenceServer) -> None:
