@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 import click
 import pytest
 
-from conformance import __version__, html_report
+from conformance import __version__, compare, html_report
 from conformance.client import SwrClient
 from conformance.contract.credentials import Credentials
 from conformance.contract.profiles import DEFAULT_PROFILE, Profile, ProfileError, available_profiles, load_profile
@@ -342,6 +342,32 @@ def report(results_dir: Path, output: Path | None, single_file: bool, open_repor
     click.echo(f"HTML report: {index}")
     if open_report:
         html_report.serve(index.parent, _say)
+
+
+@main.command("compare", context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("results", nargs=-1, required=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(sorted(compare.FORMATS)), default="table", show_default=True,
+    help="table (terminal), markdown (a pull request), json (tools), html (a matrix for people).",
+)  # fmt: skip
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+def compare_runs(results: tuple[str, ...], fmt: str, output: Path | None) -> None:
+    """Compare runs: RESULTS are results.json files or run output directories, optionally LABEL=PATH.
+    Exit: 0 no regression from the first to the last run, 1 a regression, 2 unreadable or incompatible."""
+    try:
+        comparison = compare.compare([compare.load_run(argument) for argument in results])
+    except compare.CompareError as exc:
+        click.echo(f"swr-conformance compare: {exc}", err=True)
+        sys.exit(EXIT_USAGE)
+    text = compare.FORMATS[fmt](comparison)
+    if output is None:
+        click.echo(text)
+    else:
+        output.write_text(text + "\n", encoding="utf-8")
+        click.echo(f"{compare.summary_line(comparison)} · written to {output}")
+    for row in comparison.regressions:
+        click.echo(f"REGRESSION {row.check_id}: {' → '.join(map(compare.cell_text, row.cells))}", err=True)
+    sys.exit(1 if comparison.regressions else 0)
 
 
 def _say(line: str) -> None:
