@@ -4,11 +4,14 @@ ones reported; unknown ids a usage error) and `--require-all` (a check that did 
 from __future__ import annotations
 
 import datetime as dt
+import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from conformance.contract.profiles import load_profile
+from conformance.contract.resources import RESULTS_SCHEMA_FILE
 from conformance.gate import BaselineError, gate_lines, judge, load_baseline
 from conformance.outcomes import Outcome
 from conformance.reference.config import ReferenceConfig
@@ -147,6 +150,7 @@ def test_the_gate_end_to_end(tmp_path: Path) -> None:
         "NON-CONFORMANT — 3 of" in accepted.stdout and "GATE PASSED — 2 known deviation(s) accepted" in accepted.stdout
     )
     assert unknown.returncode == 2 and "unknown check id(s) delete/1/x" in unknown.stderr
+    jsonschema.validate(accepted.results, json.loads(RESULTS_SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
 def test_run_list_names_every_check_and_exits_0(tmp_path: Path) -> None:

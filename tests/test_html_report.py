@@ -14,8 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from conformance.allure_results import environment_of, executor_of
 from conformance.contract.profiles import load_profile
-from conformance.html_report import CATEGORIES, HISTORY_FILE, embedded_files
+from conformance.html_report import CATEGORIES, HISTORY_FILE, ReportError, allure_executable, cache_dir, embedded_files
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
@@ -23,7 +24,6 @@ from tests.conftest import reference_target, run_suite
 
 NODE = shutil.which("node") and shutil.which("npm")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-pytestmark = pytest.mark.skipif(not NODE, reason="Allure 3 needs Node.js and npm on PATH (CI installs them)")
 SELECTION = "delete/406/repository-with-images or delete/204/empty-repository or delete/401/aksk"
 
 
@@ -54,6 +54,7 @@ def _screenshot(url: str, path: Path) -> None:
     assert path.stat().st_size > 10_000
 
 
+@pytest.mark.skipif(not NODE, reason="Allure 3 needs Node.js and npm on PATH (CI installs them)")
 def test_run_report_renders_the_run_with_allure(tmp_path: Path) -> None:
     config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.DELETES_IMAGES}))
     with ReferenceServer(config) as server:
@@ -101,3 +102,40 @@ def test_report_without_results_says_what_to_give(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["report", "--results", str(tmp_path / "nothing")])
     assert result.exit_code == 1
     assert "results.json does not exist: give the output directory of a run (--results)" in result.output
+
+
+def test_without_node_the_report_says_what_to_install(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path))  # no node, no npm
+    with pytest.raises(ReportError, match=r"runs on Node.js, and `node`/`npm` are not on PATH: install Node.js 20"):
+        allure_executable(lambda line: None, cache=tmp_path / "empty-cache")
+
+
+def test_the_cache_is_the_users_not_the_projects() -> None:
+    assert cache_dir({"HOME": "/home/u"}) == Path.home() / ".cache" / "swr-conformance"
+    assert cache_dir({"XDG_CACHE_HOME": "/c"}) == Path("/c/swr-conformance")
+    assert cache_dir({"SWR_CONFORMANCE_CACHE": "/x", "XDG_CACHE_HOME": "/c"}) == Path("/x")
+
+
+def test_the_ci_job_is_the_executor() -> None:
+    github = executor_of({"GITHUB_ACTIONS": "true", "GITHUB_SERVER_URL": "https://github.com",
+                          "GITHUB_REPOSITORY": "o/r", "GITHUB_RUN_ID": "42", "GITHUB_RUN_NUMBER": "7",
+                          "GITHUB_WORKFLOW": "gate"})  # fmt: skip
+    assert github is not None and github["buildUrl"] == "https://github.com/o/r/actions/runs/42"
+    assert (github["type"], github["buildName"], github["buildOrder"]) == ("github", "gate #7", 7)
+    gitlab = executor_of({"GITLAB_CI": "true", "CI_JOB_URL": "https://gl/j/9", "CI_JOB_NAME": "conf", "CI_JOB_ID": "9"})
+    assert gitlab is not None and (gitlab["type"], gitlab["buildUrl"]) == ("gitlab", "https://gl/j/9")
+    assert executor_of({}) is None
+
+
+def test_the_environment_table_says_what_was_tested_and_nothing_secret() -> None:
+    run = {"run_id": "swrc00000001", "suite": {"version": "0.1.0"}, "spec": {"sha256": "ab"},
+           "profile": {"id": "swr-2020", "document": {"id": "swr_02_0031", "version": "seed"}},
+           "properties": {"enabled": True, "seed": 7},
+           "target": {"endpoint": "https://swr.example", "registry": "https://r.example", "version": "v2",
+                      "namespace": "swrc00000001-ns", "tls": {"verify": True}}}  # fmt: skip
+    environment = environment_of(run)
+    assert environment == {
+        "endpoint": "https://swr.example", "registry": "https://r.example", "target.version": "v2",
+        "profile": "swr-2020", "document": "swr_02_0031 (seed)", "suite.version": "0.1.0", "spec.sha256": "ab",
+        "run.id": "swrc00000001", "seed": "7", "namespace": "swrc00000001-ns", "tls.verify": "True",
+    }  # fmt: skip
