@@ -1,5 +1,6 @@
 """Ctrl-C, SIGTERM and SIGHUP: the first stops the checks, cleanup still runs; during cleanup one more
-signal is only announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`."""
+signal is only announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`;
+once cleanup has ended, a signal is only announced (the reports are being written)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ class Interrupts:
         self.received = 0
         self.cleanup_aborted = False
         self._cleaning = False
+        self._cleaned = False
         self._warned = False
         self._journal = ""
         self._say = say or (lambda line: print(line, file=sys.stderr, flush=True))
@@ -29,6 +31,9 @@ class Interrupts:
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         self.received += 1
+        if self._cleaned:
+            self._say("swr-conformance: cleanup has ended; writing the reports")
+            return
         if self._cleaning and not self._warned:
             self._warned = True
             self._say(f"swr-conformance: cleaning up; press Ctrl-C again to abort and leave {self._journal}")
@@ -59,4 +64,4 @@ class Interrupts:
         except KeyboardInterrupt:
             self.cleanup_aborted = True
         finally:
-            self._cleaning = False
+            self._cleaning, self._cleaned = False, True

@@ -97,7 +97,7 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
     profile = suite.profile = load_profile(settings.profile)
     embedded = settings.embedded
-    with _target(settings, profile) as settings, suite.interrupts.installed():
+    with _target(settings, profile) as settings:
         suite.redactor.add_credentials(settings.credentials)
         run_id = new_run_id()
         journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}.jsonl")
@@ -208,6 +208,7 @@ class SuitePlugin:
         self.stop_message: str | None = None
         self.redactor = Redactor()
         self.interrupts = Interrupts(self._say)
+        self._signals = contextlib.ExitStack()
         self._started = time.monotonic()
         self._finished: set[str] = set()
         self._config: pytest.Config | None = None
@@ -218,6 +219,10 @@ class SuitePlugin:
 
     def pytest_configure(self, config: pytest.Config) -> None:
         self._config = config
+        self._signals.enter_context(self.interrupts.installed())  # for the whole session: see interrupts.py
+
+    def pytest_unconfigure(self) -> None:
+        self._signals.close()
 
     @pytest.hookimpl(tryfirst=True)  # before `-k` deselects: how many checks the suite has
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:

@@ -87,7 +87,7 @@ def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_pat
 
 
 def test_a_third_signal_aborts_cleanup_and_sweep_removes_the_rest(tmp_path: Path) -> None:
-    with _server(60) as server:
+    with _server(200) as server:
         with _suite_process(tmp_path, server, "-k", "delete/406") as process:
             _read_until(process, "PASSED", 1)
             process.send_signal(signal.SIGINT)
@@ -151,3 +151,22 @@ def test_pytest_failing_to_render_an_interrupt_does_not_crash_the_run(tmp_path: 
         capture_output=True, text=True, timeout=120, env=suite_environment(), cwd=tmp_path,
     )  # fmt: skip
     assert process.returncode == pytest.ExitCode.INTERRUPTED, process.stdout + process.stderr
+
+
+def test_a_signal_after_cleanup_has_ended_is_announced_not_raised() -> None:
+    """Once cleanup has ended, a late Ctrl-C must not turn an interrupted run (exit 3) into click's
+    "Aborted!" (exit 1) while the reports are written."""
+    import os
+
+    from conformance.interrupts import Interrupts
+
+    said: list[str] = []
+    interrupts = Interrupts(said.append)
+    with interrupts.installed():
+        with interrupts.cleaning("journal.jsonl"):
+            pass
+        os.kill(os.getpid(), signal.SIGINT)  # delivered at the next bytecode boundary, in this thread
+        for _ in range(1000):
+            if said:
+                break
+    assert said == ["swr-conformance: cleanup has ended; writing the reports"]
