@@ -18,7 +18,7 @@ from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from tests.conftest import run_suite
 from tests.distribution import Distribution, distribution
-from tests.test_suite_detects_deviations import DETECTED_BY
+from tests.test_suite_detects_deviations import DETECTED_BY, PROFILE_OF
 
 
 @pytest.fixture(scope="module")
@@ -27,9 +27,9 @@ def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distribution]:
         yield running
 
 
-def _reference(backend: Distribution, *deviations: Deviation) -> ReferenceServer:
+def _reference(backend: Distribution, *deviations: Deviation, profile: str = "swr-2020") -> ReferenceServer:
     config = ReferenceConfig(
-        profile=load_profile(),
+        profile=load_profile(profile),
         faults=True,
         oci_backend=backend.url,
         oci_backend_username=backend.username,
@@ -82,8 +82,8 @@ def test_a_push_creates_the_repository_in_the_manage_api(backend: Distribution) 
 
 @pytest.mark.parametrize("deviation", list(Deviation), ids=str)
 def test_deviations_are_caught_in_this_mode_too(tmp_path: Path, backend: Distribution, deviation: Deviation) -> None:
-    check_id = DETECTED_BY[deviation][1]
-    with _reference(backend, deviation) as server:
-        run = run_suite(tmp_path / "reports", *_target(server, backend), "-k", check_id)
+    check_id, profile = DETECTED_BY[deviation][1], PROFILE_OF.get(deviation, "swr-2020")
+    with _reference(backend, deviation, profile=profile) as server:
+        run = run_suite(tmp_path / "reports", *_target(server, backend), "--profile", profile, "-k", check_id)
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.outcomes()[check_id] == "failed"

@@ -24,14 +24,22 @@ DETECTED_BY = {
     Deviation.DELETES_NAMESPACE: ("delete.empty-repository", "delete/204/empty-repository"),
     Deviation.REFUSES_AFTER_UNTAG: ("delete.empty-repository", "delete/406/deletable-once-emptied"),
     Deviation.REJECTS_LONGEST_NAMES: ("delete.absent-repository", "delete/404/repository-at-length-limit"),
+    Deviation.KEEPS_MANIFESTS: ("delete.repository-with-images", "delete/406/repository-with-images"),
+    Deviation.LYING_DELETE: ("delete.empty-repository", "delete/concurrency/one-winner"),
 }
+#: The profile a deviation shows under (the registry serves it, the suite expects it): keeping manifests
+#: matters only where a repository is deleted with its images.
+PROFILE_OF = {Deviation.KEEPS_MANIFESTS: "swr-2025"}
 
 
 @pytest.mark.parametrize("deviation", list(Deviation), ids=str)
 def test_deviation_is_reported_as_non_conformance(tmp_path: Path, deviation: Deviation) -> None:
-    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({deviation}))
+    profile = PROFILE_OF.get(deviation, "swr-2020")
+    config = ReferenceConfig(profile=load_profile(profile), faults=True, deviations=frozenset({deviation}))
     with ReferenceServer(config) as server:
-        run = run_suite(tmp_path / "reports", *reference_target(server), "--no-properties")  # scenario checks
+        run = run_suite(
+            tmp_path / "reports", *reference_target(server), "--profile", profile, "--no-properties"
+        )  # scenario checks
     condition, check_id = DETECTED_BY[deviation]
     assert run.returncode == 1, run.stdout + run.stderr
     assert run.results["summary"]["verdict"] == "non-conformant"

@@ -15,3 +15,5 @@ class Deviation(enum.StrEnum):
     DELETES_NAMESPACE = "deletes-namespace"  # deleting a repository removes its whole namespace too
     REFUSES_AFTER_UNTAG = "refuses-after-untag"  # a repository whose tags were all deleted is still refused
     REJECTS_LONGEST_NAMES = "rejects-longest-names"  # a repository name at the length limit is answered 400
+    KEEPS_MANIFESTS = "keeps-manifests"  # a repository deleted with its images leaves its manifests pullable
+    LYING_DELETE = "lying-delete"  # a delete answers the success status and deletes nothing

@@ -275,10 +275,15 @@ async def delete_repository(call: Call) -> Response:
     refuses_untagged = state.deviates(Deviation.REFUSES_AFTER_UNTAG) and (namespace, repository) in state.untagged
     if exists and not deletes_images and (refuses_untagged or await state.images.tags(namespace, repository)):
         outcome = Outcome.NOT_EMPTY
+    elif exists and state.deviates(Deviation.LYING_DELETE):
+        outcome = Outcome.DONE
     else:
-        if exists and deletes_images:
+        keeps_manifests = state.deviates(Deviation.KEEPS_MANIFESTS)
+        if exists and deletes_images and not keeps_manifests:
             await state.images.delete_all(namespace, repository)
-        outcome = state.store.delete_repository(namespace, repository, with_images=deletes_images)
+        outcome = state.store.delete_repository(
+            namespace, repository, with_images=deletes_images, keep_manifests=keeps_manifests
+        )
     if outcome is Outcome.NO_NAMESPACE:
         status = profile.expect("delete.absent-namespace").status
         return r.swr_error_response(status, r.NAMESPACE_NOT_FOUND, f"namespace {namespace} does not exist")

@@ -158,8 +158,9 @@ class Store:
             )
             return [r["name"] for r in rows]
 
-    def delete_repository(self, namespace: str, name: str, with_images: bool) -> Outcome:
-        """Delete a repository; one holding manifests only when `with_images`."""
+    def delete_repository(self, namespace: str, name: str, with_images: bool, keep_manifests: bool = False) -> Outcome:
+        """Delete a repository; one holding manifests only when `with_images`. `keep_manifests` (a
+        test-only deviation) leaves its manifests and their blobs pullable."""
         with self._tx() as db:
             if _namespace(db, namespace) is None:
                 return Outcome.NO_NAMESPACE
@@ -175,10 +176,12 @@ class Store:
             uploads = [r["id"] for r in db.execute(
                 "SELECT id FROM upload_files WHERE namespace = ? AND repository = ?", key
             )]  # fmt: skip
+            kept = {"manifests", "blob_links"} if keep_manifests else set()
             for table in _REPOSITORY_CONTENT:
-                db.execute(f"DELETE FROM {table} WHERE namespace = ? AND repository = ?", key)
+                if table not in kept:
+                    db.execute(f"DELETE FROM {table} WHERE namespace = ? AND repository = ?", key)
             db.execute("DELETE FROM repositories WHERE namespace = ? AND name = ?", key)
-            self._collect(db, linked, uploads)
+            self._collect(db, [] if keep_manifests else linked, uploads)
             return Outcome.DONE
 
     # -- tags (manage API view) ---------------------------------------------------------------

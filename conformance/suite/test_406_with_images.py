@@ -11,17 +11,19 @@ CONDITION = "delete.repository-with-images"
 
 @check("delete/406/repository-with-images", CONDITION, severity="critical")
 def test_repository_with_images(swr: CheckContext) -> None:
-    """The documented status for a repository holding a tagged image (refused, or deleted with it)."""
+    """The documented status for a repository holding an image: refused and kept, or deleted with its images."""
     repository = swr.unique()
-    swr.push_image(repository, "v1")
+    image = swr.push_image(repository, "v1")
     response = swr.delete(swr.namespace, repository)
     swr.expect_status(response)
     swr.expect_error_information(response)
     still_there = swr.client.repository_exists(swr.namespace, repository)
-    if swr.expectation().is_success:
+    pullable = swr.client.manifest_exists(swr.namespace, repository, image.digest)
+    if swr.expectation().is_success:  # deleted with its images: not through the manage API, nor the registry
         swr.expect(not still_there, "the repository still exists after a successful delete")
+        swr.expect(not pullable, f"its manifest {image.digest} is still pullable after a successful delete")
     else:
-        swr.expect(still_there, "the repository is gone although the delete was refused")
+        swr.expect(still_there and pullable, "the repository or its image is gone although the delete was refused")
 
 
 @check("delete/406/images-survive", CONDITION, severity="critical")

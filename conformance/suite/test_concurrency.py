@@ -14,7 +14,7 @@ PARALLEL = 16
 
 @check("delete/concurrency/one-winner", "delete.empty-repository", severity="critical")
 def test_parallel_deletes_have_one_winner(swr: CheckContext) -> None:
-    """16 simultaneous DELETEs: exactly one success status, the rest 404, no 5xx."""
+    """16 simultaneous DELETEs: exactly one success status, the rest 404, no 5xx; then it is gone."""
     repository = swr.new_repository()
     start = threading.Barrier(PARALLEL)
 
@@ -31,3 +31,4 @@ def test_parallel_deletes_have_one_winner(swr: CheckContext) -> None:
     losers = [e.status for e in exchanges if e not in winners]
     swr.expect(len(winners) == 1, f"{len(winners)} of {PARALLEL} DELETEs succeeded (statuses {statuses})")
     swr.expect(all(s in absent for s in losers), f"the other DELETEs answered {losers}, expected {absent}")
+    swr.expect(not swr.client.repository_exists(swr.namespace, repository), "the repository still exists")
