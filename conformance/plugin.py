@@ -169,11 +169,16 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
             if exchange.under_test and (exchange.status or 0) >= 500:
                 ctx.expect_error_information(exchange, "delete.server-error")
     finally:
-        gone = swr_run.vanished()
-        ctx.notes += [f"not removed after the check (cleanup retries it): {left}" for left in swr_run.clear_check()]
-        if gone:
+        if gone := swr_run.vanished():
             swr_run.restore(gone)
+        ctx.notes += [f"not removed after the check (cleanup retries it): {left}" for left in swr_run.clear_check()]
+        if collateral := swr_run.vanished():  # the check's own repositories deleted: nothing else may go
+            swr_run.restore(collateral)
+        if gone:
             ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
+        if collateral:  # a finding about those DELETEs: a deleted empty repository takes nothing with it
+            message = f"deleting the check's repositories afterwards also removed: {', '.join(collateral)}"
+            ctx.fail(message, None, ctx.expectation("delete.empty-repository"))
 
 
 def _suite(config: pytest.Config) -> SuitePlugin:

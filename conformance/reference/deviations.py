@@ -17,3 +17,10 @@ class Deviation(enum.StrEnum):
     REJECTS_LONGEST_NAMES = "rejects-longest-names"  # a repository name at the length limit is answered 400
     KEEPS_MANIFESTS = "keeps-manifests"  # a repository deleted with its images leaves its manifests pullable
     LYING_DELETE = "lying-delete"  # a delete answers the success status and deletes nothing
+    ABSENT_400 = "absent-400"  # an absent repository or namespace is answered 400, as if the name were invalid
+    ABSENT_204 = "absent-204"  # deleting an absent repository "succeeds" (an idempotent re-delete answers 204)
+    SIGNATURE_BYPASS = "signature-bypass"  # any AK/SK-signed DELETE is carried out, the signature unchecked
+    BARE_SERVER_ERROR = "bare-server-error"  # a 500 answer carries no error information (an HTML page)
+    DOLLAR_LITERAL = "dollar-literal"  # the DELETE reads `$` literally: `group$app` is not `group/app`
+    SAME_NAME_ELSEWHERE = "same-name-elsewhere"  # deleting ns/app also deletes app in every other namespace
+    DROPS_TAGS_ON_REFUSAL = "drops-tags-on-refusal"  # the refusal is answered, but the tags are deleted

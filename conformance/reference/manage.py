@@ -60,7 +60,10 @@ async def dispatch(request: Request) -> Response:
         allowed = ", ".join(sorted({m for m, _, _ in matches}))
         return r.swr_error_response(405, r.METHOD_NOT_ALLOWED, "method not allowed", {"Allow": allowed})
     shape, handler = chosen
-    bypass = state.deviates(Deviation.AUTH_BYPASS) and handler is delete_repository
+    bypass = handler is delete_repository and (
+        state.deviates(Deviation.AUTH_BYPASS)
+        or (state.deviates(Deviation.SIGNATURE_BYPASS) and "authorization" in request.headers)
+    )
     denial = state.auth.manage_denial(request, None)  # before the body is read: a refused body never is
     if denial is not None and not bypass:
         return _refused(state, denial)
@@ -72,6 +75,8 @@ async def dispatch(request: Request) -> Response:
         return _refused(state, denial)
     if state.fault_requested(request):
         status = state.profile.expect("delete.server-error").status
+        if state.deviates(Deviation.BARE_SERVER_ERROR):
+            return Response("<html><body>Internal Server Error</body></html>", status, media_type="text/html")
         return r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
     params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
     return await handler(Call(state, request, params, body))
@@ -264,6 +269,8 @@ async def delete_repository(call: Call) -> Response:
     """The operation under test (swr_02_0031); every status comes from the selected profile."""
     state, profile = call.state, call.state.profile
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
+    if state.deviates(Deviation.DOLLAR_LITERAL) and "$" in call.params[1]:
+        repository = call.params[1].replace("$", "-")  # some other repository than the one named
     invalid = _invalid_names(namespace, repository, profile.expect("delete.invalid-name").status)
     if invalid is not None and not state.deviates(Deviation.INVALID_NAME_404):
         return invalid
@@ -275,6 +282,9 @@ async def delete_repository(call: Call) -> Response:
     refuses_untagged = state.deviates(Deviation.REFUSES_AFTER_UNTAG) and (namespace, repository) in state.untagged
     if exists and not deletes_images and (refuses_untagged or await state.images.tags(namespace, repository)):
         outcome = Outcome.NOT_EMPTY
+        if state.deviates(Deviation.DROPS_TAGS_ON_REFUSAL):
+            for tag in await state.images.tags(namespace, repository):
+                await state.images.delete_tag(namespace, repository, tag["tag"])
     elif exists and state.deviates(Deviation.LYING_DELETE):
         outcome = Outcome.DONE
     else:
@@ -284,6 +294,10 @@ async def delete_repository(call: Call) -> Response:
         outcome = state.store.delete_repository(
             namespace, repository, with_images=deletes_images, keep_manifests=keeps_manifests
         )
+    if outcome in (Outcome.NO_NAMESPACE, Outcome.ABSENT) and state.deviates(Deviation.ABSENT_400):
+        return r.swr_error_response(400, r.INVALID_REPOSITORY, f"bad repository {namespace}/{repository}")
+    if outcome in (Outcome.NO_NAMESPACE, Outcome.ABSENT) and state.deviates(Deviation.ABSENT_204):
+        return Response(status_code=profile.expect("delete.empty-repository").status)
     if outcome is Outcome.NO_NAMESPACE:
         status = profile.expect("delete.absent-namespace").status
         return r.swr_error_response(status, r.NAMESPACE_NOT_FOUND, f"namespace {namespace} does not exist")
@@ -296,6 +310,10 @@ async def delete_repository(call: Call) -> Response:
     if state.deviates(Deviation.DELETES_SIBLINGS):
         for sibling in state.store.repository_names(namespace, prefix=repository):
             await _remove_with_images(state, namespace, sibling)
+    if state.deviates(Deviation.SAME_NAME_ELSEWHERE):
+        for row in state.store.namespaces():
+            if row["name"] != namespace and state.store.repository(row["name"], repository) is not None:
+                await _remove_with_images(state, row["name"], repository)
     if state.deviates(Deviation.DELETES_NAMESPACE):
         for other in state.store.repository_names(namespace):
             await _remove_with_images(state, namespace, other)
