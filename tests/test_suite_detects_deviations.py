@@ -123,3 +123,16 @@ def test_the_wrong_credentials_finding_reproduces_with_the_wrong_token(tmp_path:
     assert check["outcome"] == "failed"
     assert check["curl"].startswith("curl -i -X DELETE -H 'X-Auth-Token: swrc-wrong-"), check["curl"]
     assert "$SWR_TOKEN" not in check["curl"] and "$SWR_TOKEN" not in check["message"]
+
+
+def test_a_cleanup_delete_with_side_effects_is_a_finding_of_its_own_check(tmp_path: Path) -> None:
+    """A DELETE that removes the namespace too, sent by one check's cleanup: that check fails, and the
+    next check is not blamed for the vanished namespace."""
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.DELETES_NAMESPACE}))
+    selection = "delete/400/namespace/illegal-character or delete/404/absent-repository"
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server), "-k", selection)
+    outcomes = run.outcomes()
+    assert outcomes == {"delete/400/namespace/illegal-character": "failed", "delete/404/absent-repository": "passed"}
+    (finding,) = [c["message"] for c in run.results["checks"] if c["outcome"] == "failed"]
+    assert finding.startswith("delete.empty-repository: deleting the check's repositories afterwards also removed")
