@@ -33,8 +33,10 @@ def test_spec_validates() -> None:
 def test_spec_loads_in_schemathesis() -> None:
     schema = schemathesis.openapi.from_path(SPEC_FILE)
     ops = {(o.ok().method.upper(), o.ok().path) for o in schema.get_all_operations()}
-    assert ("DELETE", "/v2/manage/namespaces/{namespace}/repos/{repository}") in ops
-    assert len(ops) == 10
+    declared = {
+        (method.upper(), path) for path, item in _spec()["paths"].items() for method in item if method != "parameters"
+    }
+    assert ops == declared  # schemathesis sees every operation of the description, the one under test too
 
 
 def test_only_the_delete_operation_is_under_test() -> None:
@@ -57,13 +59,6 @@ def test_delete_documents_every_status_of_both_document_versions() -> None:
 def test_every_condition_is_tied_to_a_documented_response() -> None:
     tied = [c for r in _delete()["responses"].values() for c in r["x-swr-conditions"]]
     assert sorted(tied) == sorted(CONDITIONS)
-
-
-def test_response_descriptions_quote_the_document() -> None:
-    responses = _delete()["responses"]
-    assert "成功删除镜像仓库的概要信息。" in responses["204"]["description"]
-    assert "仓库中还有镜像，不允许删除仓库" in responses["406"]["description"]
-    assert "repository不存在。" in responses["404"]["description"]
 
 
 def test_path_parameters_use_the_naming_rules() -> None:

@@ -106,3 +106,30 @@ def test_an_ignored_fault_header_is_a_configuration_error(tmp_path: Path) -> Non
     assert run.returncode == 2, run.stdout + run.stderr
     assert "ignores the X-Swr-Conformance-Fault header" in run.stdout + run.stderr
     assert "expected 500" not in run.stdout
+
+
+def test_a_5xx_to_the_delete_under_test_must_carry_error_information(tmp_path: Path, target: ReferenceServer) -> None:
+    """The rule every check gets afterwards: a 5xx answer to the DELETE under test without SWR error
+    information is its own finding (the document: 服务器内部错误，返回错误信息), besides the wrong status."""
+    bare_500 = status(500, "oops")
+    run = _run(
+        tmp_path, target, [Rule("DELETE", r"/repos/[^/]+$", before=bare_500, times=1)], "-k", "absent-repository"
+    )
+    (check,) = [c for c in run.results["checks"] if c["id"] == "delete/404/absent-repository"]
+    assert check["outcome"] == "failed" and "expected 404, observed 500" in check["message"]
+    assert any(note.startswith("delete.server-error: 500 without SWR error information") for note in check["notes"])
+
+
+def test_a_recommended_error_body_that_is_missing_is_a_note_not_a_failure(
+    tmp_path: Path, target: ReferenceServer
+) -> None:
+    """404 with an empty body: the profile recommends error information there, so the check passes
+    with a recommendation note."""
+    empty_404 = status(404, "")
+    run = _run(
+        tmp_path, target, [Rule("DELETE", r"/repos/[^/]+$", before=empty_404)], "-k", "delete/404/absent-repository"
+    )
+    (check,) = run.results["checks"]
+    assert run.returncode == 0 and check["outcome"] == "passed", run.stdout
+    assert any(note.startswith("recommendation: 404 without SWR error information") for note in check["notes"])
+    assert "note delete/404/absent-repository: recommendation" in run.stdout

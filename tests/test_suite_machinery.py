@@ -10,14 +10,24 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conformance import checks
-from conformance.checks import register
-from conformance.contract.names import INVALID_CASES, NAMESPACE, REPOSITORY, NameKind, invalid_variant, is_valid
+from conformance.checks import ID_PATTERN, register
+from conformance.contract.names import (
+    INVALID_CASES,
+    NAMESPACE,
+    REPOSITORY,
+    NameKind,
+    NameRule,
+    invalid_variant,
+    violation,
+)
 from conformance.outcomes import Outcome
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal
 from conformance.results import CheckResult, summarize
 from conformance.settings import SettingsError, resolve
+from conformance.suite import catalog
 from conformance.transcript import REDACTED, Exchange, Redactor
+from tests.conftest import run_suite
 
 
 def test_command_line_beats_environment_beats_file(tmp_path: Path) -> None:
@@ -52,7 +62,7 @@ def test_wrongly_typed_file_settings_are_usage_errors(tmp_path: Path, line: str,
         resolve({}, {}, file)
 
 
-def test_check_ids_are_unique_and_well_formed(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_register_refuses_duplicate_malformed_and_unknown(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(checks, "REGISTRY", {})  # leave the real registry as the suite made it
     register("delete/999/unit-test-only", "delete.server-error", "a title", "minor")
     with pytest.raises(ValueError, match="registered twice"):
@@ -61,6 +71,15 @@ def test_check_ids_are_unique_and_well_formed(monkeypatch: pytest.MonkeyPatch) -
         register("Delete 999", "delete.server-error", "a title", "minor")
     with pytest.raises(ValueError, match="unknown condition"):
         register("delete/999/other", "delete.nope", "a title", "minor")
+
+
+def test_every_collected_check_has_its_own_well_formed_id(tmp_path: Path) -> None:
+    """pytest collects exactly one test per registered id (a test without @check, or two with one id,
+    would break the count), and every id has the stable shape reports and baselines key on."""
+    ids = catalog()
+    assert all(ID_PATTERN.match(check_id) for check_id in ids), [i for i in ids if not ID_PATTERN.match(i)]
+    collected = run_suite(tmp_path / "reports", "--", "--collect-only")
+    assert collected.returncode == 0 and f"{len(ids)} tests collected" in collected.stdout, collected.stdout
 
 
 def test_results_only_get_worse() -> None:
@@ -72,12 +91,25 @@ def test_results_only_get_worse() -> None:
     assert summarize([], broken_target=True)["verdict"] == "broken"
 
 
+#: The rule each invalid case of the 400 checks breaks (the first rule a variant's violation names).
+BREAKS = {
+    "upper-case": NameRule.CHARACTER,
+    "illegal-character": NameRule.CHARACTER,
+    "leading-separator": NameRule.START,
+    "trailing-separator": NameRule.END,
+    "adjacent-separators": NameRule.ADJACENT_SEPARATORS,
+    "triple-underscore": NameRule.ADJACENT_SEPARATORS,
+    "too-long": NameRule.LENGTH,
+}
+
+
 @given(
     st.from_regex(NAMESPACE.path_pattern, fullmatch=True).filter(lambda n: len(n) <= 60), st.sampled_from(INVALID_CASES)
 )
 def test_invalid_variants_of_namespaces_break_the_rules(valid: str, case: str) -> None:
     variant = invalid_variant(valid, NameKind.NAMESPACE, case)
-    assert not is_valid(variant, NameKind.NAMESPACE) and valid in variant.lower()
+    found = violation(variant, NameKind.NAMESPACE)
+    assert found is not None and found.rule is BREAKS[case] and valid in variant.lower(), (variant, found)
 
 
 @given(
@@ -87,7 +119,8 @@ def test_invalid_variants_of_namespaces_break_the_rules(valid: str, case: str) -
 def test_invalid_variants_of_repositories_break_the_rules(valid: str, case: str) -> None:
     valid = valid.replace("$", "/")
     variant = invalid_variant(valid, NameKind.REPOSITORY, case)
-    assert not is_valid(variant, NameKind.REPOSITORY) and valid in variant.lower()
+    found = violation(variant, NameKind.REPOSITORY)
+    assert found is not None and found.rule is BREAKS[case] and valid in variant.lower(), (variant, found)
 
 
 def test_the_journal_owns_only_what_the_run_created() -> None:
