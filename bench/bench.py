@@ -1,11 +1,13 @@
 """Benchmark of swr-conformance on this machine: one script, one run, a table on the terminal and the
 same figures as JSON (`--json`, default bench/results.json).
 
-    .venv/bin/python bench/bench.py [--examples 100] [--seed 1] [--runs 3]
+    .venv/bin/python bench/bench.py [--examples 100] [--seed 1] [--runs 3] [--latency-ms 50]
 
 - default run: wall time of `swr-conformance run` against the embedded registry (median of --runs), the
   HTTP requests that run sends (counted by the reference registry's access log), and the floor: a plain
   keep-alive httpx loop sending as many requests to the same server;
+- latency run: the default run against a registry adding --latency-ms to every request, next to the
+  ideal (its requests one after another, each taking just the latency);
 - property layer vs the schemathesis CLI: cases per second on the same spec, operation, checks and
   target, per generation mode. A case is a DELETE the reference registry logged; the time is what each
   tool reports for its search (the check's duration, the CLI's fuzzing phase), and the wall time of each
@@ -38,6 +40,7 @@ SPEC = ROOT / "specs" / "swr-delete-repository.openapi.yaml"
 BIN = Path(sys.executable).parent
 TOKEN = "swr-dev-token"  # the reference registry's documented development token
 CHECKS = "status_code_conformance,content_type_conformance,response_headers_conformance,response_schema_conformance"
+ACCESS_LINE = re.compile(r"^(?:GET|HEAD|POST|PUT|PATCH|DELETE) \S+ \d{3} ", re.MULTILINE)
 DELETE_UNDER_TEST = re.compile(r"^DELETE /v2/manage/namespaces/[^/ ]*/repos/[^/ ]* ", re.MULTILINE)
 
 
@@ -49,6 +52,10 @@ class Server:
     def lines(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def requests(self) -> int:
+        """Requests served, counted from the access log (`METHOD path status ms request-id` lines)."""
+        return len(ACCESS_LINE.findall(self.lines()))
+
 
 def _free_port() -> int:
     with socket.socket() as sock:
@@ -57,12 +64,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def serve(workdir: Path) -> Iterator[Server]:
+def serve(workdir: Path, latency_ms: int = 0) -> Iterator[Server]:
     port, log = _free_port(), workdir / f"access-{time.monotonic_ns()}.log"
+    command = ["serve", "--port", str(port), "--access-log", "--latency-ms", str(latency_ms)]
     with log.open("w") as sink:
-        process = subprocess.Popen(
-            [BIN / "swr-conformance", "serve", "--port", str(port), "--access-log"], stdout=sink, stderr=sink
-        )
+        process = subprocess.Popen([BIN / "swr-conformance", *command], stdout=sink, stderr=sink)
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(100):
@@ -109,7 +115,7 @@ def default_run(workdir: Path, runs: int) -> dict[str, object]:
     walls = [suite(workdir / f"default-{i}", "--seed", "1")[0] for i in range(runs)]
     with serve(workdir) as server:
         _, results = suite(workdir / "default-counted", "--seed", "1", server=server)
-        requests = len(server.lines().splitlines())
+        requests = server.requests()
         with httpx.Client(base_url=server.url, headers={"X-Auth-Token": TOKEN}) as client:
             started = time.perf_counter()
             for _ in range(requests):
@@ -124,6 +130,23 @@ def default_run(workdir: Path, runs: int) -> dict[str, object]:
         "requests": requests,
         "floor_s": round(floor, 2),
         "ratio_to_floor": round(wall / floor, 1),
+    }
+
+
+def latency_run(workdir: Path, latency_ms: int) -> dict[str, object]:
+    """The default run against a registry that adds `latency_ms` to every request, next to the ideal:
+    its requests one after another, each taking just the latency."""
+    with serve(workdir, latency_ms) as server:
+        wall, _ = suite(workdir / "latency", "--seed", "1", server=server)
+        requests = server.requests()
+    ideal = requests * latency_ms / 1000
+    return {
+        "latency_ms": latency_ms,
+        "requests": requests,
+        "sequential_wall_s": round(wall, 2),
+        "ideal_sequential_s": round(ideal, 2),
+        "ratio_to_ideal": round(wall / ideal, 2),
+        "workers": "not yet: `run --workers` is the next slice of issue 10",
     }
 
 
@@ -177,11 +200,13 @@ def main() -> None:
     parser.add_argument("--examples", type=int, default=100, help="examples per property / CLI max-examples")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--runs", type=int, default=3, help="default runs timed (median)")
+    parser.add_argument("--latency-ms", type=int, default=50, help="latency added for the latency run")
     parser.add_argument("--json", type=Path, default=ROOT / "bench" / "results.json")
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="swr-bench-") as tmp:
         workdir = Path(tmp)
         default = default_run(workdir, options.runs)
+        latency = latency_run(workdir, options.latency_ms)
         ours = layer(workdir, options.examples, options.seed)
         cli = {
             mode: schemathesis_cli(workdir, mode, options.examples, options.seed)
@@ -190,6 +215,9 @@ def main() -> None:
     print(f"default run: {default['checks']} checks in {default['wall_s']} s wall (median of {options.runs});")
     print(f"  {default['requests']} requests; a keep-alive httpx loop sends as many in {default['floor_s']} s")
     print(f"  -> {default['ratio_to_floor']} times the floor\n")
+    print(f"with {latency['latency_ms']} ms added to every request: {latency['requests']} requests,")
+    print(f"  {latency['sequential_wall_s']} s wall one after another; ideal {latency['ideal_sequential_s']} s")
+    print(f"  -> {latency['ratio_to_ideal']} times the ideal\n")
     print(f"{'tool':32} {'cases of':26} {'cases':>5} {'search s':>8} {'cases/s':>8} {'wall s':>7}")
     for r in [*ours, *cli.values()]:
         wall = f"{r.wall_s:7.2f}" if r.wall_s is not None else ""
@@ -209,8 +237,14 @@ def main() -> None:
         print(f"  {label:40} {ratio}")
     report = {
         "machine": {"cpus": os.cpu_count(), "python": sys.version.split()[0]},
-        "options": {"examples": options.examples, "seed": options.seed, "runs": options.runs},
+        "options": {
+            "examples": options.examples,
+            "seed": options.seed,
+            "runs": options.runs,
+            "latency_ms": options.latency_ms,
+        },
         "default_run": default,
+        "latency_run": latency,
         "property_layer": [asdict(r) | {"cases_per_s": r.per_second} for r in [*ours, *cli.values()]],
         "speedup": speedup,
     }

@@ -14,8 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import jinja2
-
 from conformance.results import RESULTS_SCHEMA
 
 REGRESSION, FIXED, NEWLY_SKIPPED, NEWLY_BROKEN, STATUS_CHANGED = (
@@ -187,6 +185,8 @@ def as_json(comparison: Comparison) -> str:
 
 
 def as_html(comparison: Comparison) -> str:
+    import jinja2  # only this format needs it; `run` does not pay for the import
+
     environment = jinja2.Environment(
         loader=jinja2.PackageLoader("conformance", "templates"), autoescape=True, undefined=jinja2.StrictUndefined
     )
