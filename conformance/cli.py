@@ -256,6 +256,10 @@ def run(
     if list_checks:
         _list(load_profile(settings.profile))
         return
+    try:
+        settings.writable_output()
+    except SettingsError as exc:
+        raise click.UsageError(str(exc)) from None
     if settings.baseline:
         try:
             load_baseline(Path(settings.baseline), set(catalog()))

@@ -92,6 +92,7 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
     suite = _suite(request.config)
     try:
         settings = suite.settings or settings_from_pytest(request.config)
+        settings.writable_output()
         suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
     except (SettingsError, BaselineError) as exc:
         suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)

@@ -113,8 +113,20 @@ class Settings:
             raise SettingsError(f"--ca-bundle {self.ca_bundle} is not a file")
         if self.baseline is not None and not Path(self.baseline).is_file():
             raise SettingsError(f"--baseline {self.baseline} is not a file")
-        _check_output_directory(Path(self.output))
         return self
+
+    def writable_output(self) -> Path:
+        """The output directory, created if missing; a SettingsError when it is a file or not writable."""
+        path = Path(self.output)
+        if path.exists() and not path.is_dir():
+            raise SettingsError(f"--output {path} is a file, not a directory")
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            with tempfile.TemporaryFile(dir=path):
+                pass
+        except OSError as exc:
+            raise SettingsError(f"--output {path}: cannot write there ({exc.strerror or exc})") from None
+        return path
 
     def with_secret_files(self) -> Settings:
         """`--token-file` and the like read into their settings (a file beats nothing, not a value)."""
@@ -135,18 +147,6 @@ class Settings:
 
 
 _SECRET_FILES = ("token", "sk", "registry_password")
-
-
-def _check_output_directory(path: Path) -> None:
-    """`--output` must be a directory the run can write (created if missing)."""
-    if path.exists() and not path.is_dir():
-        raise SettingsError(f"--output {path} is a file, not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        raise SettingsError(f"--output {path}: cannot write there ({exc.strerror or exc})") from None
 
 
 def env_name(field_name: str) -> str:
