@@ -73,11 +73,19 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
     known = parser.parse_known_args(args)
     if known.swr_endpoint and not known.file_or_dir:
         args.append(str(SUITE_DIR))
-    if out := known.swr_output:
+    if (out := known.swr_output) and _directory(Path(out)):  # else the run stops with a usage error
         if not known.xmlpath:
             args.append(f"--junitxml={Path(out) / 'junit.xml'}")
         if early_config.pluginmanager.has_plugin("allure_pytest") and not getattr(known, "allure_report_dir", None):
             args += [f"--alluredir={Path(out) / 'allure-results'}", "--clean-alluredir"]
+
+
+def _directory(path: Path) -> bool:
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return False
+    return True
 
 
 def pytest_configure(config: pytest.Config) -> None:

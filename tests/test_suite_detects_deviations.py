@@ -136,3 +136,18 @@ def test_a_cleanup_delete_with_side_effects_is_a_finding_of_its_own_check(tmp_pa
     assert outcomes == {"delete/400/namespace/illegal-character": "failed", "delete/404/absent-repository": "passed"}
     (finding,) = [c["message"] for c in run.results["checks"] if c["outcome"] == "failed"]
     assert finding.startswith("delete.empty-repository: deleting the check's repositories afterwards also removed")
+
+
+def test_plain_pytest_with_an_output_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    (tmp_path / "out").write_text("")
+    process = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--pyargs", "conformance.suite",
+         "--swr-output", str(tmp_path / "out"), "-k", "delete/204/empty-repository"],
+        capture_output=True, text=True, timeout=120, cwd=tmp_path,
+    )  # fmt: skip
+    output = process.stdout + process.stderr
+    assert process.returncode == 2 and "is a file, not a directory" in output, output
+    assert "INTERNALERROR" not in output and "Traceback" not in output
