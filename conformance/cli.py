@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import sys
 from collections.abc import Callable
@@ -29,6 +30,7 @@ from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
 from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, discover_config_file, resolve
 from conformance.suite import catalog
 from conformance.transcript import Redactor
+from conformance.workers import Controller
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -239,6 +241,7 @@ def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
 @click.option(
     "--require-all/--no-require-all", default=None, help="Any check that did not run fails the gate [SWR_REQUIRE_ALL]."
 )
+@click.option("--workers", type=int, help="Run checks in N processes at once (pytest-xdist) [SWR_WORKERS] (default 1).")
 @click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
 @click.option("--list", "list_checks", is_flag=True, help="List the checks (id, condition, status) and exit.")
 @click.option("--report", "html", is_flag=True, help="Render the HTML report (one file, OUTPUT/html) after the run.")
@@ -279,6 +282,7 @@ def run(
 def _run_suite(settings: Settings, keyword: str | None, pytest_args: tuple[str, ...]) -> int:
     """The suite through pytest with only its own plugins; the exit status of the run."""
     out = settings.output_dir
+    shutil.rmtree(out / "allure-results", ignore_errors=True)  # once here: each parallel worker would again
     args = [
         str(SUITE_DIR),
         "-c", os.devnull,  # the suite's behaviour does not depend on the caller's pytest configuration
@@ -287,16 +291,18 @@ def _run_suite(settings: Settings, keyword: str | None, pytest_args: tuple[str, 
         "-q", "--no-header", "--tb=no", "-rN",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={out / 'junit.xml'}",
-        f"--alluredir={out / 'allure-results'}", "--clean-alluredir",
+        f"--alluredir={out / 'allure-results'}",
+        *(["-p", "xdist.plugin", "-n", str(settings.workers)] if settings.workers > 1 else []),
         *(["-k", keyword] if keyword else []),
         *pytest_args,
     ]  # fmt: skip
     plugin = SuitePlugin(settings, quiet_letters=True)
+    plugins: list[object] = [plugin, Controller(plugin)] if settings.workers > 1 else [plugin]
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled pipeline cleans up as Ctrl-C does
     # Only the suite's own plugins: a user's pytest-randomly, -rerunfailures or -xdist must not
     # reorder, rerun or skip checks.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    code = pytest.main(args, plugins=[plugin])
+    code = pytest.main(args, plugins=plugins)
     if plugin.usage_error:
         return EXIT_USAGE
     if plugin.setup_error:

@@ -8,6 +8,7 @@ it too (credentials from SWR_TOKEN / SWR_AK + SWR_SK). Lifecycle lives in fixtur
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import random
 import sys
@@ -96,53 +97,85 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
-    """The target (embedded reference registry unless an endpoint is given) and the run's state."""
+    """The target (embedded reference registry unless an endpoint is given) and the run's state; in a
+    worker of a parallel run, the run the controller opened (see workers.py)."""
     suite = _suite(request.config)
+    worker_input: dict[str, Any] = getattr(request.config, "workerinput", {})
+    if (handover := worker_input.get("swr")) is not None:
+        run = join_run(suite, handover, worker_input["workerid"])
+        try:
+            yield run
+        finally:
+            clean_up(suite, run)
+        return
     try:
         settings = suite.settings or settings_from_pytest(request.config)
         settings.writable_output()
         suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
     except (SettingsError, BaselineError) as exc:
         suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
-    profile = suite.profile = load_profile(settings.profile)
-    embedded = settings.embedded
-    with _target(settings, profile) as settings:
-        suite.redactor.add_credentials(settings.credentials)
-        run_id = new_run_id()
-        journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}.jsonl")
-        client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
-        run = RunState(client, settings.namespace)
-        seed = settings.seed if settings.seed is not None else random.randrange(2**32)
-        suite.budget = PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
-        suite.run_info = _run_info(settings, profile, run, embedded) | {
-            "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed},
-            "selection": {
-                "keyword": request.config.option.keyword or None,
-                "namespace": settings.namespace,
-                "properties": settings.properties,
-            },
-        }
-        suite.settings = settings
-        suite.header(settings, run_id, journal)
-        try:
-            _preflight(client, settings)
-            run.start()
-        except Broken as exc:
-            suite.setup_error = f"target is broken, no check ran: {exc}"
-        except ConfigurationError as exc:
-            suite.setup_error, suite.usage_error = f"configuration error, no check ran: {exc}", True
+    with contextlib.ExitStack() as target:
+        run = open_run(suite, settings, request.config, target)
         try:
             if suite.setup_error is None:
                 yield run
         finally:
-            _clean_up(suite, run)
+            clean_up(suite, run)
     if suite.setup_error is not None:
-        suite.stop(
-            f"swr-conformance: {suite.setup_error}", results.EXIT_USAGE if suite.usage_error else results.EXIT_BROKEN
-        )
+        suite.stop_for_setup_error()
 
 
-def _clean_up(suite: SuitePlugin, run: RunState) -> None:
+def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, target: contextlib.ExitStack) -> RunState:
+    """Start the target (kept running by `target`), a journal and the run namespace, after the
+    preflight; a broken target or configuration sets `suite.setup_error` instead of raising."""
+    profile = suite.profile = load_profile(settings.profile)
+    embedded = settings.embedded
+    settings = target.enter_context(_target(settings, profile))
+    suite.redactor.add_credentials(settings.credentials)
+    run_id = new_run_id()
+    journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}.jsonl")
+    client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
+    run = RunState(client, settings.namespace)
+    seed = settings.seed if settings.seed is not None else random.randrange(2**32)
+    suite.budget = PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
+    suite.run_info = _run_info(settings, profile, run, embedded) | {
+        "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed},
+        "selection": {
+            "keyword": config.option.keyword or None,
+            "namespace": settings.namespace,
+            "properties": settings.properties,
+            "workers": settings.workers,
+        },
+    }
+    suite.settings = settings
+    suite.header(settings, run_id, journal)
+    try:
+        _preflight(client, settings)
+        run.start()
+    except Broken as exc:
+        suite.setup_error = f"target is broken, no check ran: {exc}"
+    except ConfigurationError as exc:
+        suite.setup_error, suite.usage_error = f"configuration error, no check ran: {exc}", True
+    return run
+
+
+def join_run(suite: SuitePlugin, handover: dict[str, Any], worker: str) -> RunState:
+    """A worker's share of a parallel run: the controller's target, run id, namespace and seed; a journal
+    and names of its own."""
+    settings = suite.settings = Settings(**handover["settings"])
+    suite.profile = load_profile(settings.profile)
+    suite.redactor.add_credentials(settings.credentials)
+    run_id = handover["run_id"]
+    journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}-{worker}.jsonl")
+    client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
+    run = RunState(client, settings.namespace, shared_namespace=handover["namespace"], tag=f"{worker}-")
+    suite.budget = PropertyBudget(
+        settings.examples, handover["seed"], settings.output_dir / "hypothesis", settings.properties
+    )
+    return run
+
+
+def clean_up(suite: SuitePlugin, run: RunState) -> None:
     """Cleanup at the end of the run, interrupts or not; a second signal aborts it, saying so."""
     journal = run.journal
     with suite.interrupts.cleaning(str(journal.path)):
@@ -228,11 +261,13 @@ class SuitePlugin:
         self._config: pytest.Config | None = None
         self.available: int | None = None  # checks collected before selection
         self.selected = 0  # checks that will run (after -k)
+        self.worker = False
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
     def pytest_configure(self, config: pytest.Config) -> None:
         self._config = config
+        self.worker = hasattr(config, "workerinput")  # a worker of a parallel run reports to the controller
         self._signals.enter_context(self.interrupts.installed())  # for the whole session: see interrupts.py
 
     def pytest_unconfigure(self) -> None:
@@ -284,6 +319,8 @@ class SuitePlugin:
                 result.expected = list(ctx.subject_expected)
             if ctx.notes:
                 allure_labels.attach_text("notes", "\n".join(ctx.notes))
+        if self.worker:  # the controller of a parallel run rebuilds the result from the report
+            report.user_properties.append((_RESULT, json.dumps(results.as_dict(result))))
         return report
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
@@ -306,7 +343,12 @@ class SuitePlugin:
             return "skipped", "", ""
         return ("failed" if report.when == "call" else "error"), "", ""
 
+    @pytest.hookimpl(tryfirst=True)  # before the terminal and JUnit read the report
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if self.worker:  # its reports travel to the controller, which prints them
+            return
+        if (shipped := _take_result(report)) is not None:
+            self.results[report.nodeid] = shipped
         result = self.results.get(report.nodeid)
         if report.when != "teardown" or result is None:
             return
@@ -319,7 +361,7 @@ class SuitePlugin:
 
     @pytest.hookimpl(trylast=True)  # after pytest's own, which tears the session fixtures (cleanup) down
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        if not self.results and not self.setup_error:
+        if self.worker or (not self.results and not self.setup_error):
             return
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or self.interrupts.interrupted
         for result in self.results.values():
@@ -369,6 +411,11 @@ class SuitePlugin:
             if (crash := getattr(getattr(reporter, "_keyboardinterrupt_memo", None), "reprcrash", None)) is not None:
                 crash.message = self.redactor.text(self.stop_message)
 
+    def stop_for_setup_error(self) -> NoReturn:
+        self.stop(
+            f"swr-conformance: {self.setup_error}", results.EXIT_USAGE if self.usage_error else results.EXIT_BROKEN
+        )
+
     def stop(self, message: str, code: int) -> NoReturn:
         """End the session before any check: a usage error (2) or a target that cannot be tested (3)."""
         self.stop_message = message
@@ -407,6 +454,16 @@ class SuitePlugin:
     def _say(self, line: str) -> None:
         sys.stderr.write(line + "\n")
         sys.stderr.flush()
+
+
+_RESULT = "swr_result"
+
+
+def _take_result(report: pytest.TestReport) -> results.CheckResult | None:
+    """The check result a worker put into its report (removed: JUnit must not carry it)."""
+    shipped = [value for name, value in report.user_properties if name == _RESULT]
+    report.user_properties = [(name, value) for name, value in report.user_properties if name != _RESULT]
+    return results.from_dict(json.loads(str(shipped[-1]))) if shipped else None
 
 
 def classify(exc: BaseException, when: str) -> tuple[Outcome, str]:

@@ -49,6 +49,14 @@ class CheckResult:
             self.notes.append(message)
 
 
+def as_dict(result: CheckResult) -> dict[str, Any]:
+    return {**asdict(result), "outcome": result.outcome.value}
+
+
+def from_dict(data: dict[str, Any]) -> CheckResult:
+    return CheckResult(**(data | {"outcome": Outcome(data["outcome"])}))
+
+
 def summarize(results: list[CheckResult], broken_target: bool = False, available: int | None = None) -> dict[str, Any]:
     """Counts per outcome, how many checks ran of the `available` ones (skipped ones did not run, and
     why), and the verdict."""
@@ -92,7 +100,7 @@ def document(
         "suite": {"name": "swr-conformance", "version": __version__},
         **run,
         "summary": summary if gate is None else summary | {"gate": gate},
-        "checks": [{**asdict(r), "outcome": r.outcome.value} for r in results],
+        "checks": [as_dict(r) for r in results],
     }
 
 

@@ -54,6 +54,7 @@ class Settings:
     properties: bool = True
     baseline: str | None = None  # known deviations (TOML or YAML) the release gate accepts
     require_all: bool = False  # a skipped check fails the gate (certification runs)
+    workers: int = 1  # processes running checks at once (pytest-xdist); 1: in the `run` process
 
     @property
     def embedded(self) -> bool:
@@ -107,6 +108,8 @@ class Settings:
             raise SettingsError("--timeout must be positive")
         if self.examples < 1:
             raise SettingsError("--examples must be at least 1")
+        if not 1 <= self.workers <= 32:
+            raise SettingsError("--workers must be 1 to 32")
         if self.seed is not None and self.seed < 0:
             raise SettingsError("--seed must not be negative")
         if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
@@ -175,7 +178,7 @@ def read_config_file(path: Path) -> dict[str, Any]:
 
 
 _BOOLEANS = ("fault_injection", "insecure", "properties", "require_all")
-_INTEGERS = ("examples", "seed")
+_INTEGERS = ("examples", "seed", "workers")
 _FILE_TYPES: dict[str, type | tuple[type, ...]] = {
     "fault_injection": bool,
     "insecure": bool,
@@ -184,6 +187,7 @@ _FILE_TYPES: dict[str, type | tuple[type, ...]] = {
     "timeout": (int, float),
     "examples": int,
     "seed": int,
+    "workers": int,
 }
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
 _TYPE_NAMES = {str: "string", bool: "boolean", (int, float): "number", int: "whole number"}

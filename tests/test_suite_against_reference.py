@@ -101,6 +101,7 @@ def test_without_fault_injection_the_500_check_is_skipped_with_its_reason(tmp_pa
         "keyword": "delete/500 or delete/204/empty",
         "namespace": None,
         "properties": True,
+        "workers": 1,
     }
     skipped = f"1 skipped: {check['message']} (1)"
     verdict = f"CONFORMANT — 1 of {available} checks ran; {skipped}; {available - 2} not selected"

@@ -12,17 +12,25 @@ from conformance.provisioning.journal import RunJournal
 
 
 class RunState:
-    def __init__(self, client: SwrClient, given_namespace: str | None) -> None:
+    def __init__(
+        self, client: SwrClient, given_namespace: str | None, shared_namespace: str | None = None, tag: str = ""
+    ) -> None:
+        """`shared_namespace`: the run's namespace, made and removed by the controller of a parallel run;
+        `tag` (e.g. `gw1-`) keeps the names of parallel workers of one run apart."""
         self.client = client
         self.journal: RunJournal = client.journal
         self.run_id = self.journal.run_id
         self.given_namespace = given_namespace
-        self.namespace = given_namespace or f"{self.run_id}-ns"
+        self.shared_namespace = shared_namespace
+        self.namespace = given_namespace or shared_namespace or f"{self.run_id}-ns"
         self.lost: str | None = None  # why no further check can run (the given namespace vanished)
         self._other: str | None = None
+        self._tag = tag
         self._counter = itertools.count(1)
 
     def start(self) -> None:
+        if self.shared_namespace is not None:
+            return
         if self.given_namespace is not None:
             if not self.client.namespace_exists(self.given_namespace):
                 raise Broken(f"--namespace {self.given_namespace} does not exist on the target")
@@ -31,7 +39,7 @@ class RunState:
 
     def unique(self, stem: str) -> str:
         """A repository name no one else uses: `<run id>-<n>-<stem>`."""
-        return f"{self.run_id}-{next(self._counter)}-{stem}"
+        return f"{self.run_id}-{self._tag}{next(self._counter)}-{stem}"
 
     @property
     def may_create_namespaces(self) -> bool:
@@ -40,8 +48,8 @@ class RunState:
     def other_namespace(self) -> str:
         """A second namespace of the run's own, created on first use."""
         if self._other is None:
-            self.client.create_namespace(f"{self.run_id}-ns2")
-            self._other = f"{self.run_id}-ns2"
+            self.client.create_namespace(f"{self.run_id}-{self._tag}ns2")
+            self._other = f"{self.run_id}-{self._tag}ns2"
         return self._other
 
     def absent_namespace(self) -> str:
@@ -83,6 +91,8 @@ class RunState:
         targets = dict.fromkeys(t for t in self.journal.repositories if t not in self.journal.removed)
         leftovers: list[str] = []
         for namespace in self._namespaces():
+            if namespace == self.shared_namespace:
+                continue  # other workers' repositories are there: the journal has to do
             try:
                 listed = self.client.repositories(namespace)
             except Exception:
@@ -106,7 +116,7 @@ class RunState:
         return left
 
     def _namespaces(self) -> list[str]:
-        given = [self.given_namespace] if self.given_namespace else []
+        given = [ns for ns in (self.given_namespace, self.shared_namespace) if ns]
         return given + [ns for ns in self.journal.namespaces if ns not in given]
 
 

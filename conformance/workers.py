@@ -1,0 +1,61 @@
+"""Parallel runs (`run --workers N`) on pytest-xdist: one run, N processes.
+
+The controller (this plugin, in the `run` process) opens the run before any worker starts: target,
+preflight, run id, namespace, seed. It hands them to each worker (`workerinput`); a worker joins the run
+with names and a journal of its own (`plugin.join_run`) and ships each check's result back inside its
+reports. The controller prints the lines, cleans up once after the workers (their leftovers too) and
+writes results.json, JUnit and the finished Allure results, as a single process would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+from typing import Any
+
+import pytest
+
+from conformance.plugin import SuitePlugin, clean_up, open_run
+from conformance.provisioning.run_state import RunState
+from conformance.suite import catalog
+
+
+class Controller:
+    def __init__(self, suite: SuitePlugin) -> None:
+        self.suite = suite
+        self.run: RunState | None = None
+        self._target = contextlib.ExitStack()
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        suite = self.suite
+        assert suite.settings is not None
+        suite.available = len(catalog())
+        self.run = open_run(suite, suite.settings, session.config, self._target)
+
+    @pytest.hookimpl(tryfirst=True)  # before xdist hands out checks: a target that cannot be tested stops here
+    def pytest_runtestloop(self, session: pytest.Session) -> None:
+        if self.suite.setup_error is not None:
+            self.suite.stop_for_setup_error()
+
+    def pytest_configure_node(self, node: Any) -> None:
+        assert self.run is not None and self.suite.settings is not None and self.suite.budget is not None
+        node.workerinput["swr"] = {
+            "settings": dataclasses.asdict(self.suite.settings),
+            "run_id": self.run.run_id,
+            "namespace": self.run.namespace,
+            "seed": self.suite.budget.seed,
+        }
+
+    def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
+        self.suite.selected = len(ids)
+
+    @pytest.hookimpl(tryfirst=True)  # the workers are done: clean up before the results are written
+    def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        self._finish()
+
+    def _finish(self) -> None:
+        if self.run is not None:
+            clean_up(self.suite, self.run)
+            self.run = None
+        self._target.close()
