@@ -6,8 +6,8 @@ same figures as JSON (`--json`, default bench/results.json).
 - default run: wall time of `swr-conformance run` against the embedded registry (median of --runs), the
   HTTP requests that run sends (counted by the reference registry's access log), and the floor: a plain
   keep-alive httpx loop sending as many requests to the same server;
-- latency run: the default run against a registry adding --latency-ms to every request, next to the
-  ideal (its requests one after another, each taking just the latency);
+- latency run: the default run against a registry adding --latency-ms to every request, with 1, 2 and 4
+  workers, next to the ideal (its requests spread evenly over the workers, each taking just the latency);
 - property layer vs the schemathesis CLI: cases per second on the same spec, operation, checks and
   target, per generation mode. A case is a DELETE the reference registry logged; the time is what each
   tool reports for its search (the check's duration, the CLI's fuzzing phase), and the wall time of each
@@ -133,21 +133,20 @@ def default_run(workdir: Path, runs: int) -> dict[str, object]:
     }
 
 
-def latency_run(workdir: Path, latency_ms: int) -> dict[str, object]:
-    """The default run against a registry that adds `latency_ms` to every request, next to the ideal:
-    its requests one after another, each taking just the latency."""
-    with serve(workdir, latency_ms) as server:
-        wall, _ = suite(workdir / "latency", "--seed", "1", server=server)
-        requests = server.requests()
-    ideal = requests * latency_ms / 1000
-    return {
-        "latency_ms": latency_ms,
-        "requests": requests,
-        "sequential_wall_s": round(wall, 2),
-        "ideal_sequential_s": round(ideal, 2),
-        "ratio_to_ideal": round(wall / ideal, 2),
-        "workers": "not yet: `run --workers` is the next slice of issue 10",
-    }
+def latency_run(workdir: Path, latency_ms: int, workers: tuple[int, ...] = (1, 2, 4)) -> list[dict[str, object]]:
+    """The default run against a registry that adds `latency_ms` to every request, with 1, 2 and 4
+    workers, next to the ideal: its requests spread evenly over the workers, each taking just the latency."""
+    rows = []
+    for n in workers:
+        with serve(workdir, latency_ms) as server:
+            wall, _ = suite(workdir / f"latency-{n}", "--seed", "1", "--workers", str(n), server=server)
+            requests = server.requests()
+        ideal = requests * latency_ms / 1000 / n
+        rows.append(
+            {"latency_ms": latency_ms, "workers": n, "requests": requests, "wall_s": round(wall, 2),
+             "ideal_s": round(ideal, 2), "ratio_to_ideal": round(wall / ideal, 2)}
+        )  # fmt: skip
+    return rows
 
 
 @dataclass
@@ -215,9 +214,11 @@ def main() -> None:
     print(f"default run: {default['checks']} checks in {default['wall_s']} s wall (median of {options.runs});")
     print(f"  {default['requests']} requests; a keep-alive httpx loop sends as many in {default['floor_s']} s")
     print(f"  -> {default['ratio_to_floor']} times the floor\n")
-    print(f"with {latency['latency_ms']} ms added to every request: {latency['requests']} requests,")
-    print(f"  {latency['sequential_wall_s']} s wall one after another; ideal {latency['ideal_sequential_s']} s")
-    print(f"  -> {latency['ratio_to_ideal']} times the ideal\n")
+    print(f"with {options.latency_ms} ms added to every request:")
+    for row in latency:
+        print(f"  {row['workers']} worker(s): {row['requests']} requests in {row['wall_s']} s wall;", end=" ")
+        print(f"ideal {row['ideal_s']} s -> {row['ratio_to_ideal']} times the ideal")
+    print()
     print(f"{'tool':32} {'cases of':26} {'cases':>5} {'search s':>8} {'cases/s':>8} {'wall s':>7}")
     for r in [*ours, *cli.values()]:
         wall = f"{r.wall_s:7.2f}" if r.wall_s is not None else ""
