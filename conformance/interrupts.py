@@ -42,7 +42,8 @@ class Interrupts:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
-        """Handle the signals while inside (only the main thread can)."""
+        """Handle the signals while inside (only the main thread can). Once cleanup has ended, the
+        handlers stay until the process exits: a late signal must not cut the exit status short."""
         if threading.current_thread() is not threading.main_thread():
             yield
             return
@@ -50,17 +51,22 @@ class Interrupts:
         try:
             yield
         finally:
-            for signum, handler in previous.items():
-                signal.signal(signum, handler)
+            if not self._cleaned:
+                for signum, handler in previous.items():
+                    signal.signal(signum, handler)
 
     @contextlib.contextmanager
-    def cleaning(self, journal: str) -> Iterator[None]:
-        """Cleanup runs inside; a signal is announced once, the next aborts (cleanup_aborted)."""
+    def cleaning(self, journal: str) -> Iterator[bool]:
+        """Cleanup runs inside (when the value is true); a signal is announced once, the next aborts
+        (cleanup_aborted), even while the first announcement is still being written."""
         self._cleaning, self._journal = True, journal
-        if self.interrupted:
-            self._say(f"swr-conformance: interrupted; cleaning up what the run created (journal {journal})")
         try:
-            yield
+            if self.interrupted:
+                self._say(f"swr-conformance: interrupted; cleaning up what the run created (journal {journal})")
+        except KeyboardInterrupt:
+            self.cleanup_aborted = True
+        try:
+            yield not self.cleanup_aborted
         except KeyboardInterrupt:
             self.cleanup_aborted = True
         finally:

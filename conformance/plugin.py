@@ -178,8 +178,9 @@ def join_run(suite: SuitePlugin, handover: dict[str, Any], worker: str) -> RunSt
 def clean_up(suite: SuitePlugin, run: RunState) -> None:
     """Cleanup at the end of the run, interrupts or not; a second signal aborts it, saying so."""
     journal = run.journal
-    with suite.interrupts.cleaning(str(journal.path)):
-        suite.leftovers = run.cleanup()
+    with suite.interrupts.cleaning(str(journal.path)) as proceed:
+        if proceed:
+            suite.leftovers = run.cleanup()
     if suite.interrupts.cleanup_aborted:
         suite.leftovers.append(f"cleanup aborted: swr-conformance sweep --journal {journal.path} removes the rest")
     run.client.close()

@@ -162,11 +162,54 @@ def test_a_signal_after_cleanup_has_ended_is_announced_not_raised() -> None:
 
     said: list[str] = []
     interrupts = Interrupts(said.append)
-    with interrupts.installed():
-        with interrupts.cleaning("journal.jsonl"):
-            pass
-        os.kill(os.getpid(), signal.SIGINT)  # delivered at the next bytecode boundary, in this thread
+    before = signal.getsignal(signal.SIGINT)
+    try:
+        with interrupts.installed():
+            with interrupts.cleaning("journal.jsonl"):
+                pass
+            os.kill(os.getpid(), signal.SIGINT)  # delivered at the next bytecode boundary, in this thread
+            for _ in range(1000):
+                if said:
+                    break
+        os.kill(os.getpid(), signal.SIGINT)  # after the session too: the run is about to exit
         for _ in range(1000):
-            if said:
+            if len(said) == 2:
                 break
-    assert said == ["swr-conformance: cleanup has ended; writing the reports"]
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert said == ["swr-conformance: cleanup has ended; writing the reports"] * 2
+
+
+def test_signals_during_the_cleanup_announcement_abort_cleanup_and_do_not_escape() -> None:
+    """Under load, the second and third Ctrl-C can land while "cleaning up what the run created" is
+    still being written: the third aborts cleanup as it would a moment later, and the run still ends
+    with its own exit status (it escaped as click's "Aborted!", exit 1)."""
+    import os
+
+    from conformance.interrupts import Interrupts
+
+    said: list[str] = []
+
+    def say(line: str) -> None:
+        said.append(line)
+        if len(said) == 1:  # the announcement: two more signals while it is written
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                if len(said) > 1:
+                    break
+            os.kill(os.getpid(), signal.SIGINT)
+            for _ in range(1000):
+                pass
+
+    interrupts = Interrupts(say)
+    interrupts.received = 1  # the first signal stopped the checks
+    before = signal.getsignal(signal.SIGINT)
+    cleaned = []
+    try:
+        with interrupts.installed(), interrupts.cleaning("journal.jsonl") as proceed:
+            if proceed:
+                cleaned.append("cleanup ran")
+    finally:
+        signal.signal(signal.SIGINT, before)
+    assert interrupts.cleanup_aborted and cleaned == []
+    assert said[0].startswith("swr-conformance: interrupted; cleaning up") and "press Ctrl-C again" in said[1]
