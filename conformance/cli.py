@@ -17,7 +17,7 @@ from conformance import __version__, compare, html_report
 from conformance.client import SwrClient
 from conformance.contract.credentials import Credentials
 from conformance.contract.profiles import DEFAULT_PROFILE, Profile, ProfileError, available_profiles, load_profile
-from conformance.gate import BaselineError, load_baseline
+from conformance.gate import Baseline, BaselineError, load_baseline
 from conformance.outcomes import Broken
 from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.provisioning import sweeper
@@ -261,14 +261,10 @@ def run(
         return
     try:
         settings.writable_output()
-    except SettingsError as exc:
+        baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
+    except (SettingsError, BaselineError) as exc:
         raise click.UsageError(str(exc)) from None
-    if settings.baseline:
-        try:
-            load_baseline(Path(settings.baseline), set(catalog()))
-        except BaselineError as exc:
-            raise click.UsageError(str(exc)) from None
-    status = _run_suite(settings, keyword, pytest_args)
+    status = _run_suite(settings, baseline, keyword, pytest_args)
     if html and (settings.output_dir / "results.json").is_file():
         try:
             index = html_report.render(settings.output_dir, settings.output_dir / "html", single_file=True, say=_say)
@@ -279,7 +275,7 @@ def run(
     sys.exit(status)
 
 
-def _run_suite(settings: Settings, keyword: str | None, pytest_args: tuple[str, ...]) -> int:
+def _run_suite(settings: Settings, baseline: Baseline | None, keyword: str | None, pytest_args: tuple[str, ...]) -> int:
     """The suite through pytest with only its own plugins; the exit status of the run."""
     out = settings.output_dir
     shutil.rmtree(out / "allure-results", ignore_errors=True)  # once here: each parallel worker would again
@@ -296,7 +292,7 @@ def _run_suite(settings: Settings, keyword: str | None, pytest_args: tuple[str, 
         *(["-k", keyword] if keyword else []),
         *pytest_args,
     ]  # fmt: skip
-    plugin = SuitePlugin(settings, quiet_letters=True)
+    plugin = SuitePlugin(settings, quiet_letters=True, baseline=baseline)
     plugins: list[object] = [plugin, Controller(plugin)] if settings.workers > 1 else [plugin]
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled pipeline cleans up as Ctrl-C does
     # Only the suite's own plugins: a user's pytest-randomly, -rerunfailures or -xdist must not
@@ -312,13 +308,13 @@ def _run_suite(settings: Settings, keyword: str | None, pytest_args: tuple[str, 
     if code == pytest.ExitCode.OK and {"--collect-only", "--co"} & set(pytest_args):
         return 0
     if code == pytest.ExitCode.INTERRUPTED:
-        cause = "interrupted before any check finished"
+        cause, status = "interrupted before any check finished", EXIT_BROKEN
     elif code in (pytest.ExitCode.USAGE_ERROR, pytest.ExitCode.NO_TESTS_COLLECTED):
-        cause = "no check ran (bad pytest arguments, or -k matched nothing)"
+        cause, status = "no check ran (bad pytest arguments, or -k matched nothing)", EXIT_USAGE
     else:
-        cause = f"the run ended abnormally (pytest exit code {int(code)})"
+        cause, status = f"the run ended abnormally (pytest exit code {int(code)})", EXIT_BROKEN
     click.echo(f"swr-conformance: {cause}", err=True)
-    return EXIT_USAGE if "no check ran" in cause else EXIT_BROKEN
+    return status
 
 
 def _list(profile: Profile) -> None:

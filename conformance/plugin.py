@@ -108,12 +108,14 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         finally:
             clean_up(suite, run)
         return
-    try:
-        settings = suite.settings or settings_from_pytest(request.config)
-        settings.writable_output()
-        suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
-    except (SettingsError, BaselineError) as exc:
-        suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
+    settings = suite.settings
+    if settings is None:  # plain pytest; `run` has checked all this before starting pytest
+        try:
+            settings = settings_from_pytest(request.config)
+            settings.writable_output()
+            suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
+        except (SettingsError, BaselineError) as exc:
+            suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
     with contextlib.ExitStack() as target:
         run = open_run(suite, settings, request.config, target)
         try:
@@ -241,7 +243,9 @@ def settings_from_pytest(config: pytest.Config) -> Settings:
 class SuitePlugin:
     """Collects one result per check, reports progress and the final table, writes results.json."""
 
-    def __init__(self, settings: Settings | None, quiet_letters: bool = False) -> None:
+    def __init__(
+        self, settings: Settings | None, quiet_letters: bool = False, baseline: Baseline | None = None
+    ) -> None:
         self.settings = settings
         self.profile: Profile | None = None
         self.quiet_letters = quiet_letters  # `run` replaces pytest's dots by one line per check
@@ -252,7 +256,7 @@ class SuitePlugin:
         self.setup_error: str | None = None
         self.usage_error = False
         self.budget: PropertyBudget | None = None
-        self.baseline: Baseline | None = None
+        self.baseline = baseline
         self.stop_message: str | None = None
         self.redactor = Redactor()
         self.interrupts = Interrupts(self._say)

@@ -54,3 +54,21 @@ def test_a_parallel_run_that_cannot_start_says_why(tmp_path: Path) -> None:
     assert "credentials rejected" in run.stdout + run.stderr and "passed" not in run.stdout
     suite = ET.parse(run.output / "junit.xml").getroot().find("testsuite")
     assert suite is not None and (suite.get("tests"), suite.get("errors")) == ("1", "1")
+
+
+def test_a_parallel_run_honours_the_baseline(tmp_path: Path) -> None:
+    """The release gate reads the baseline in a parallel run too: the listed deviation is accepted."""
+    baseline = tmp_path / "baseline.toml"
+    baseline.write_text(
+        '[[deviations]]\ncheck = "delete/204/siblings-survive"\nreason = "r"\n'
+        'link = "https://tracker.example/1"\nexpires = 2099-01-01\n'
+    )
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.DELETES_SIBLINGS}))
+    with ReferenceServer(config) as server:
+        run = run_suite(
+            tmp_path / "reports", *reference_target(server), "--workers", "2", "--baseline", str(baseline),
+            "-k", "delete/204",
+        )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    gate = run.results["summary"]["gate"]
+    assert gate["passed"] and [k["check"] for k in gate["known"]] == ["delete/204/siblings-survive"]
