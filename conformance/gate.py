@@ -99,12 +99,13 @@ def judge(
     failed = [c.id for c in checks if c.outcome is Outcome.FAILED]
     entries = baseline.entries if baseline else ()
     expired = [e for e in entries if e.expires < today]
-    known = [c for c in failed if (e := baseline and baseline.get(c)) and e not in expired]
+    known = [e for e in entries if e not in expired and e.check in failed]
     fixed = [e.check for e in entries if (r := by_id.get(e.check)) is not None and r.outcome is Outcome.PASSED]
     not_run = [
         e.check for e in entries if (r := by_id.get(e.check)) is None or r.outcome in (Outcome.SKIPPED, Outcome.BROKEN)
     ]
-    reasons = [f"{c} failed" for c in failed if c not in known]
+    accepted = {e.check for e in known}
+    reasons = [f"{c} failed" for c in failed if c not in accepted]
     reasons += [f"baseline entry {e.check} expired on {e.expires.isoformat()}" for e in expired]
     if require_all:
         skipped = sum(c.outcome is Outcome.SKIPPED for c in checks)
@@ -117,9 +118,7 @@ def judge(
         "passed": not reasons,
         "reasons": reasons,
         "known": [
-            {"check": c, "reason": e.reason, "link": e.link, "expires": e.expires.isoformat()}
-            for c in known
-            if (e := baseline.get(c) if baseline else None) is not None
+            {"check": e.check, "reason": e.reason, "link": e.link, "expires": e.expires.isoformat()} for e in known
         ],
         "fixed": fixed,
         "not_run": not_run,

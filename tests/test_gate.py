@@ -12,7 +12,7 @@ import pytest
 
 from conformance.contract.profiles import load_profile
 from conformance.contract.resources import RESULTS_SCHEMA_FILE
-from conformance.gate import BaselineError, gate_lines, judge, load_baseline
+from conformance.gate import Baseline, BaselineError, gate_lines, judge, load_baseline
 from conformance.outcomes import Outcome
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
@@ -46,10 +46,15 @@ expires = {expires}
 """
 
 
-def test_a_known_deviation_is_reported_and_does_not_fail_the_gate(tmp_path: Path) -> None:
-    baseline = load_baseline(
-        _baseline(tmp_path, ENTRY.format(check="delete/406/repository-with-images", expires="2027-01-31")), IDS
+def _listing_406(tmp_path: Path, expires: str) -> Baseline:
+    """A baseline that lists delete/406/repository-with-images until `expires`."""
+    return load_baseline(
+        _baseline(tmp_path, ENTRY.format(check="delete/406/repository-with-images", expires=expires)), IDS
     )
+
+
+def test_a_known_deviation_is_reported_and_does_not_fail_the_gate(tmp_path: Path) -> None:
+    baseline = _listing_406(tmp_path, expires="2027-01-31")
     checks = [
         _result("delete/406/repository-with-images", Outcome.FAILED),
         _result("delete/204/empty-repository", Outcome.PASSED),
@@ -62,9 +67,7 @@ def test_a_known_deviation_is_reported_and_does_not_fail_the_gate(tmp_path: Path
 
 
 def test_an_unlisted_failure_fails_the_gate(tmp_path: Path) -> None:
-    baseline = load_baseline(
-        _baseline(tmp_path, ENTRY.format(check="delete/406/repository-with-images", expires="2027-01-31")), IDS
-    )
+    baseline = _listing_406(tmp_path, expires="2027-01-31")
     checks = [
         _result("delete/406/repository-with-images", Outcome.FAILED),
         _result("delete/406/images-survive", Outcome.FAILED),
@@ -75,9 +78,7 @@ def test_an_unlisted_failure_fails_the_gate(tmp_path: Path) -> None:
 
 
 def test_an_expired_entry_fails_the_gate(tmp_path: Path) -> None:
-    baseline = load_baseline(
-        _baseline(tmp_path, ENTRY.format(check="delete/406/repository-with-images", expires="2026-11-27")), IDS
-    )
+    baseline = _listing_406(tmp_path, expires="2026-11-27")
     gate = judge([_result("delete/406/repository-with-images", Outcome.FAILED)], 1, baseline, False, TODAY)
     assert not gate["passed"] and gate["expired"] == ["delete/406/repository-with-images"]
     assert "baseline entry delete/406/repository-with-images expired on 2026-11-27" in gate["reasons"]
