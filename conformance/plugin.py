@@ -54,6 +54,7 @@ from conformance.transcript import Redactor
 PLUGIN_NAME = "swr-suite"
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 _CONTEXT = pytest.StashKey[CheckContext]()
+_WRITTEN = "results.json, junit.xml, allure-results/"  # what a run writes into its output directory
 _OPTIONS = ("endpoint", "registry", "profile", "namespace", "target_version", "output", "config", "baseline")
 
 
@@ -133,13 +134,11 @@ def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, targ
     profile = suite.profile = load_profile(settings.profile)
     embedded = settings.embedded
     settings = target.enter_context(_target(settings, profile))
-    suite.redactor.add_credentials(settings.credentials)
     run_id = new_run_id()
-    journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}.jsonl")
-    client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
+    client = _client(suite, settings, run_id, f"{run_id}.jsonl")
     run = RunState(client, settings.namespace)
     seed = settings.seed if settings.seed is not None else random.randrange(2**32)
-    suite.budget = PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
+    suite.budget = _budget(settings, seed)
     suite.run_info = _run_info(settings, profile, run, embedded) | {
         "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed},
         "selection": {
@@ -150,7 +149,7 @@ def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, targ
         },
     }
     suite.settings = settings
-    suite.header(settings, run_id, journal)
+    suite.header(settings, run_id, client.journal)
     try:
         _preflight(client, settings)
         run.start()
@@ -166,15 +165,20 @@ def join_run(suite: SuitePlugin, handover: dict[str, Any], worker: str) -> RunSt
     and names of its own."""
     settings = suite.settings = Settings(**handover["settings"])
     suite.profile = load_profile(settings.profile)
+    client = _client(suite, settings, handover["run_id"], f"{handover['run_id']}-{worker}.jsonl")
+    suite.budget = _budget(settings, handover["seed"])
+    return RunState(client, settings.namespace, shared_namespace=handover["namespace"], tag=f"{worker}-")
+
+
+def _client(suite: SuitePlugin, settings: Settings, run_id: str, journal_file: str) -> SwrClient:
+    """The client of a process of the run, journaling into `journals/<journal_file>`, its secrets redacted."""
     suite.redactor.add_credentials(settings.credentials)
-    run_id = handover["run_id"]
-    journal = RunJournal(run_id, settings.output_dir / "journals" / f"{run_id}-{worker}.jsonl")
-    client = SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
-    run = RunState(client, settings.namespace, shared_namespace=handover["namespace"], tag=f"{worker}-")
-    suite.budget = PropertyBudget(
-        settings.examples, handover["seed"], settings.output_dir / "hypothesis", settings.properties
-    )
-    return run
+    journal = RunJournal(run_id, settings.output_dir / "journals" / journal_file)
+    return SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
+
+
+def _budget(settings: Settings, seed: int) -> PropertyBudget:
+    return PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
 
 
 def clean_up(suite: SuitePlugin, run: RunState) -> None:
@@ -433,10 +437,7 @@ class SuitePlugin:
             terminalreporter.write_line(self.redactor.text(line))
         if self.settings is not None:
             out = self.settings.output_dir
-            written = ["results.json", "junit.xml", "allure-results/"]
-            terminalreporter.write_line(
-                f"reports in {out}/: {', '.join(written)} · HTML: swr-conformance report --results {out}"
-            )
+            terminalreporter.write_line(f"reports in {out}/: {_WRITTEN} · HTML: swr-conformance report --results {out}")
 
     def header(self, settings: Settings, run_id: str, journal: RunJournal) -> None:
         """Before the first check: where the run goes, and how to undo it if it is killed."""
@@ -445,7 +446,7 @@ class SuitePlugin:
         properties = f"seed {self.budget.seed}" if settings.properties else "properties off"
         self._write(f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{tls}")
         self._write(f"target {settings.endpoint} · registry {settings.registry or settings.endpoint}")
-        self._write(f"output {settings.output_dir}/ (results.json, junit.xml, allure-results/)")
+        self._write(f"output {settings.output_dir}/ ({_WRITTEN})")
         self._write(f"journal {journal.path} (if the run is killed: swr-conformance sweep --journal FILE)")
 
     def _write(self, line: str) -> None:
