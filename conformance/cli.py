@@ -25,7 +25,6 @@ from conformance.provisioning.journal import RUN_ID, PrefixOwnership, RunJournal
 from conformance.provisioning.sweeper import SweepScope, parse_duration
 from conformance.reference.config import DEVELOPMENT, ReferenceConfig
 from conformance.reference.deviations import Deviation
-from conformance.reference.server import ReferenceServer
 from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
 from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, discover_config_file, resolve
 from conformance.suite import catalog
@@ -139,6 +138,8 @@ def serve(
         deviations=frozenset(Deviation(d) for d in deviations),
     )
     try:
+        from conformance.reference.server import ReferenceServer  # Starlette and uvicorn: only to serve
+
         server = ReferenceServer(config, host, port, log_level="info")
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror}") from None

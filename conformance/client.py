@@ -9,15 +9,17 @@ target answered, marked `under_test`.
 
 from __future__ import annotations
 
+import functools
 import secrets as random_secrets
 import ssl
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
+from conformance.at_once import which
 from conformance.contract.credentials import Credentials
 from conformance.contract.names import NameKind, violation
 from conformance.contract.signing import SdkHmacAuth, TamperedSdkHmacAuth
@@ -272,6 +274,14 @@ class SwrClient:
         if exchange.status not in (200, 404):
             raise SetupFailed(f"fetching manifest {digest}: {exchange.summary()}")
         return exchange.status == 200
+
+    def pullable(self, namespace: str, repository: str, digests: Iterable[str]) -> list[str]:
+        """Which of `digests` the registry serves as manifests of the repository (asked at once)."""
+        return which(functools.partial(self.manifest_exists, namespace, repository), digests)
+
+    def existing(self, namespace: str, repositories: Iterable[str]) -> list[str]:
+        """Which of `repositories` exist (asked at once)."""
+        return which(functools.partial(self.repository_exists, namespace), repositories)
 
     def registry_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         response = self._send(self._registry, method, url, **kwargs).response

@@ -8,6 +8,7 @@ from typing import NoReturn
 import pytest
 
 from conformance import allure_labels
+from conformance.at_once import at_once
 from conformance.checks import Check
 from conformance.client import SwrClient
 from conformance.contract.error_body import ErrorInfo, parse_error_body
@@ -98,6 +99,20 @@ class CheckContext:
         __tracebackhide__ = True
         if not holds:
             self.fail(message, exchange or self.subject)
+
+    def expect_images_kept(self, repository: str, images: dict[str, Image]) -> None:
+        """After a refused delete: every tag still listed, every manifest still pullable (asked at once)."""
+        __tracebackhide__ = True
+        digests = [image.digest for image in images.values()]
+        tags, pullable = at_once(
+            lambda: self.client.tags(self.namespace, repository),
+            lambda: self.client.pullable(self.namespace, repository, digests),
+        )
+        self.expect(
+            tags == sorted(images), f"tags of {repository} after the refused delete: {tags}, expected {sorted(images)}"
+        )
+        lost = [digest for digest in digests if digest not in pullable]
+        self.expect(not lost, f"manifests of {repository} lost after the refused delete: {lost}")
 
     def expect_error_information(self, exchange: Exchange, condition: str | None = None) -> None:
         """SWR error information in the body: failing where the profile requires it, else a note."""

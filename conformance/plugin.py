@@ -45,7 +45,6 @@ from conformance.reference.config import (
     DEV_SK,
     ReferenceConfig,
 )
-from conformance.reference.server import ReferenceServer
 from conformance.report import final_table
 from conformance.settings import Settings, SettingsError, discover_config_file, resolve
 from conformance.suite import catalog
@@ -290,6 +289,8 @@ class SuitePlugin:
             if (check := check_of(item)) is not None:
                 item.extra_keyword_matches.add(check.id)
                 item.user_properties += [("check_id", check.id), ("condition", check.condition)]
+        if self.worker:  # a parallel run ends when its longest check does: start the longest first
+            items.sort(key=_longest_first)
 
     # -- outcomes ------------------------------------------------------------------------------------
 
@@ -546,6 +547,8 @@ def _target(settings: Settings, profile: Profile) -> Iterator[Settings]:
     if not settings.embedded:
         yield settings
         return
+    from conformance.reference.server import ReferenceServer  # Starlette and uvicorn only when embedded
+
     with ReferenceServer(ReferenceConfig(profile=profile, faults=True)) as server:
         yield replace(
             settings,
@@ -580,3 +583,10 @@ def _run_info(settings: Settings, profile: Profile, run: RunState, embedded: boo
             "tls": {"verify": not settings.insecure, "ca_bundle": settings.ca_bundle},
         },
     }
+
+
+def _longest_first(item: pytest.Item) -> int:
+    """Sequences, then the other property searches, then the scenarios (catalog order within each)."""
+    check = check_of(item)
+    ident = check.id if check is not None else ""
+    return 0 if ident.startswith("property/sequence/") else 1 if ident.startswith("property/") else 2

@@ -84,9 +84,10 @@ class DeadlineTransport(httpx.HTTPTransport):
     takes no network backend, so this is the one place that reaches past its public API."""
 
     def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
-        super().__init__(verify=verify)
+        context = httpx.create_ssl_context(verify=verify)  # once: loading the CA bundle takes a while
+        super().__init__(verify=context)
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(verify=verify),
+            ssl_context=context,
             network_backend=_DeadlineBackend(),
             max_connections=100,
             max_keepalive_connections=20,

@@ -67,8 +67,9 @@ def test_a_sequence_finds_a_repository_refused_after_its_tags_were_deleted(tmp_p
 
 
 def _requests(capfd: pytest.CaptureFixture[str], run_id: str) -> list[str]:
+    """The GETs and DELETEs the server logged, sorted: reads a check sends together arrive in any order."""
     lines = [line.split()[:2] for line in capfd.readouterr().err.splitlines() if line.startswith(("GET", "DELETE"))]
-    return [" ".join(parts).replace(run_id, "RUN") for parts in lines if len(parts) == 2]
+    return sorted(" ".join(parts).replace(run_id, "RUN") for parts in lines if len(parts) == 2)
 
 
 def test_one_seed_sends_the_same_requests_and_nothing_escapes_the_guard(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ class RunJournal:
     removed: set[Target] = field(default_factory=set)  # confirmed deleted (or absent)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     _file: IO[str] | None = field(default=None, repr=False)
+    _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # cleanup deletes in threads
 
     def __post_init__(self) -> None:
         if self.path is not None and self._file is None:
@@ -75,10 +77,11 @@ class RunJournal:
             self._file = None
 
     def _write(self, entry: dict[str, Any]) -> None:
-        if self._file is not None:
-            stamped = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
-            self._file.write(json.dumps(stamped) + "\n")
-            self._file.flush()
+        stamped = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
+        with self._writing:
+            if self._file is not None:
+                self._file.write(json.dumps(stamped) + "\n")
+                self._file.flush()
 
     # -- ownership (the guard's question) -------------------------------------------------------
 

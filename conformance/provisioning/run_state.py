@@ -3,12 +3,15 @@ must still exist after each check, and cleanup that goes on past any single fail
 
 from __future__ import annotations
 
+import functools
 import itertools
 
+from conformance.at_once import at_once, which
 from conformance.client import SwrClient
 from conformance.outcomes import Broken, SetupFailed
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal
+from conformance.transcript import Exchange
 
 
 class RunState:
@@ -62,9 +65,14 @@ class RunState:
 
     def vanished(self) -> list[str]:
         """What the run created (or was given) and has not deleted, but the target no longer shows."""
-        gone = [f"namespace {ns}" for ns in self._namespaces() if not self.client.namespace_exists(ns)]
-        for target in self.journal.existing_repositories():
-            if not self.client.repository_exists(*_pair(target)):
+        namespaces, targets = self._namespaces(), self.journal.existing_repositories()
+        shown, found = at_once(  # every question at once: one round trip against a remote target
+            lambda: which(self.client.namespace_exists, namespaces),
+            lambda: which(lambda target: self.client.repository_exists(*_pair(target)), targets),
+        )
+        gone = [f"namespace {ns}" for ns in namespaces if ns not in shown]
+        for target in targets:
+            if target not in found:
                 gone.append(f"repository {target}")
                 self.journal.deleted(target)
         return gone
@@ -81,7 +89,7 @@ class RunState:
 
     def clear_check(self) -> list[str]:
         """Remove the repositories a check left (so later checks start clean); what could not be removed."""
-        return [left for target in self.journal.existing_repositories() if (left := self._remove(target))]
+        return self._remove_all(self.journal.existing_repositories())
 
     # -- end of run ------------------------------------------------------------------------------
 
@@ -99,7 +107,7 @@ class RunState:
                 continue  # no listing on this target: the journal has to do
             mine = namespace in self.journal.namespaces
             targets.update(dict.fromkeys(Target(namespace, r) for r in listed if mine or self.run_id in r))
-        leftovers += [left for target in targets if (left := self._remove(target))]
+        leftovers += self._remove_all(list(targets))
         for namespace in reversed(self.journal.namespaces):
             try:
                 self.client.delete_namespace(namespace)
@@ -109,11 +117,13 @@ class RunState:
                 leftovers.append(f"namespace {namespace} ({exc})")
         return leftovers
 
-    def _remove(self, target: Target) -> str | None:
-        left = remove_repository(self.client, target)
-        if left is None:
-            self.journal.deleted(target)
-        return left
+    def _remove_all(self, targets: list[Target]) -> list[str]:
+        """Remove the repositories, several at once; what could not be removed, and why."""
+        lefts = at_once(*(functools.partial(remove_repository, self.client, target) for target in targets))
+        for target, left in zip(targets, lefts, strict=True):
+            if left is None:
+                self.journal.deleted(target)
+        return [left for left in lefts if left is not None]
 
     def _namespaces(self) -> list[str]:
         given = [ns for ns in (self.given_namespace, self.shared_namespace) if ns]
@@ -130,17 +140,17 @@ def remove_repository(client: SwrClient, target: Target) -> str | None:
     (or never was), else what is left and why."""
     namespace, repository = _pair(target)
     try:
-        if _deleted(client, namespace, repository):
+        if _gone(client.delete_repository(namespace, repository, under_test=False)):
             return None
         for tag in client.tags(namespace, repository):
             client.delete_tag(namespace, repository, tag)
-        if not _deleted(client, namespace, repository):
-            raise SetupFailed(f"DELETE answered {client.transcript[-1].status} after its tags were deleted")
+        if not _gone(again := client.delete_repository(namespace, repository, under_test=False)):
+            raise SetupFailed(f"DELETE answered {again.status} after its tags were deleted")
         return None
     except Exception as exc:  # one resource's failure must not stop the rest
         return f"repository {target} ({exc})"
 
 
-def _deleted(client: SwrClient, namespace: str, repository: str) -> bool:
-    status = client.delete_repository(namespace, repository, under_test=False).status or 0
+def _gone(deleting: Exchange) -> bool:
+    status = deleting.status or 0
     return 200 <= status < 300 or status == 404
