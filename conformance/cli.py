@@ -242,7 +242,12 @@ def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
 @click.option(
     "--require-all/--no-require-all", default=None, help="Any check that did not run fails the gate [SWR_REQUIRE_ALL]."
 )
-@click.option("--workers", type=int, help="Run checks in N processes at once (pytest-xdist) [SWR_WORKERS] (default 1).")
+@click.option(
+    "--workers",
+    type=int,
+    help="Run checks in N processes at once (pytest-xdist) [SWR_WORKERS] "
+    "(default: 4 against a remote endpoint, 1 against the embedded registry or one on loopback).",
+)
 @click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
 @click.option("--list", "list_checks", is_flag=True, help="List the checks (id, condition, status) and exit.")
 @click.option("--report", "html", is_flag=True, help="Render the HTML report (one file, OUTPUT/html) after the run.")
@@ -289,12 +294,12 @@ def _run_suite(settings: Settings, baseline: Baseline | None, keyword: str | Non
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={out / 'junit.xml'}",
         f"--alluredir={out / 'allure-results'}",
-        *(["-p", "xdist.plugin", "-n", str(settings.workers)] if settings.workers > 1 else []),
+        *(["-p", "xdist.plugin", "-n", str(settings.processes)] if settings.processes > 1 else []),
         *(["-k", keyword] if keyword else []),
         *pytest_args,
     ]  # fmt: skip
     plugin = SuitePlugin(settings, quiet_letters=True, baseline=baseline)
-    plugins: list[object] = [plugin, Controller(plugin)] if settings.workers > 1 else [plugin]
+    plugins: list[object] = [plugin, Controller(plugin)] if settings.processes > 1 else [plugin]
     signal.signal(signal.SIGTERM, _interrupt)  # a cancelled pipeline cleans up as Ctrl-C does
     # Only the suite's own plugins: a user's pytest-randomly, -rerunfailures or -xdist must not
     # reorder, rerun or skip checks.

@@ -13,6 +13,9 @@ from types import FrameType
 from typing import Any
 
 _SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+#: The controller of a parallel run stops its workers with this: a first interrupt, never a second one
+#: (after Ctrl-C in a terminal the workers already got SIGINT themselves).
+STOP = signal.SIGUSR1
 
 
 class Interrupts:
@@ -40,6 +43,10 @@ class Interrupts:
             return
         raise KeyboardInterrupt
 
+    def _stop(self, signum: int, frame: FrameType | None) -> None:
+        if not self.interrupted:
+            self._handle(signum, frame)
+
     @contextlib.contextmanager
     def installed(self) -> Iterator[None]:
         """Handle the signals while inside (only the main thread can). Once cleanup has ended, the
@@ -48,6 +55,7 @@ class Interrupts:
             yield
             return
         previous: dict[int, Any] = {s: signal.signal(s, self._handle) for s in _SIGNALS}
+        previous[STOP] = signal.signal(STOP, self._stop)
         try:
             yield
         finally:

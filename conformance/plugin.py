@@ -144,7 +144,7 @@ def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, targ
             "keyword": config.option.keyword or None,
             "namespace": settings.namespace,
             "properties": settings.properties,
-            "workers": settings.workers,
+            "workers": settings.processes,
         },
     }
     suite.settings = settings
@@ -394,6 +394,7 @@ class SuitePlugin:
             checks,
             self.available,
             gate,
+            self.selected,
         )
         self.summary = data["summary"]
         results.write(self.settings.output_dir / "results.json", data, self.redactor)
@@ -445,7 +446,10 @@ class SuitePlugin:
         tls = " · TLS verification OFF (--insecure)" if settings.insecure else ""
         assert self.budget is not None
         properties = f"seed {self.budget.seed}" if settings.properties else "properties off"
-        self._write(f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{tls}")
+        workers = f" · {settings.processes} workers" if settings.processes > 1 else ""
+        self._write(
+            f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{workers}{tls}"
+        )
         self._write(f"target {settings.endpoint} · registry {settings.registry or settings.endpoint}")
         self._write(f"output {settings.output_dir}/ ({_WRITTEN})")
         self._write(f"journal {journal.path} (if the run is killed: swr-conformance sweep --journal FILE)")

@@ -38,7 +38,10 @@ def verdict_line(summary: dict[str, Any]) -> str:
     if summary["skipped"]:
         why = "; ".join(f"{reason} ({n})" for reason, n in summary["skipped_because"].items())
         line += f"; {summary['skipped']} skipped: {why}"
-    if (unselected := summary["available"] - summary["total"]) > 0:
+    not_run = summary.get("not_run", 0)
+    if not_run:
+        line += f"; {not_run} not run: the run was stopped"
+    if (unselected := summary["available"] - summary["total"] - not_run) > 0:
         line += f"; {unselected} not selected"
     return line
 

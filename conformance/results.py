@@ -57,9 +57,11 @@ def from_dict(data: dict[str, Any]) -> CheckResult:
     return CheckResult(**(data | {"outcome": Outcome(data["outcome"])}))
 
 
-def summarize(results: list[CheckResult], broken_target: bool = False, available: int | None = None) -> dict[str, Any]:
+def summarize(
+    results: list[CheckResult], broken_target: bool = False, available: int | None = None, selected: int | None = None
+) -> dict[str, Any]:
     """Counts per outcome, how many checks ran of the `available` ones (skipped ones did not run, and
-    why), and the verdict."""
+    why; of the `selected` ones, those the run stopped before are `not_run`), and the verdict."""
     counts = {outcome.value: sum(r.outcome is outcome for r in results) for outcome in Outcome}
     if counts["failed"]:
         verdict = "non-conformant"
@@ -72,6 +74,7 @@ def summarize(results: list[CheckResult], broken_target: bool = False, available
         "total": len(results),
         "ran": len(results) - counts["skipped"],
         "available": len(results) if available is None else available,
+        "not_run": max(0, (selected or 0) - len(results)),
         "skipped_because": dict(Counter(r.message for r in results if r.outcome is Outcome.SKIPPED)),
         "verdict": verdict,
     }
@@ -92,9 +95,10 @@ def document(
     results: list[CheckResult],
     available: int | None = None,
     gate: dict[str, Any] | None = None,
+    selected: int | None = None,
 ) -> dict[str, Any]:
     broken_target = bool(run.get("setup_error") or run.get("interrupted"))
-    summary = summarize(results, broken_target, available)
+    summary = summarize(results, broken_target, available, selected)
     return {
         "schema": RESULTS_SCHEMA,
         "suite": {"name": "swr-conformance", "version": __version__},

@@ -19,8 +19,10 @@ from conformance.client import Endpoints
 from conformance.contract.credentials import Credentials
 from conformance.contract.names import NameKind, violation
 from conformance.contract.profiles import DEFAULT_PROFILE, ProfileError, load_profile
+from conformance.provisioning.registry_auth import is_loopback
 
 DEFAULT_CONFIG_FILE = "swr-conformance.toml"
+REMOTE_WORKERS = 4  # default processes against a remote endpoint
 
 
 class SettingsError(ValueError):
@@ -54,11 +56,20 @@ class Settings:
     properties: bool = True
     baseline: str | None = None  # known deviations (TOML or YAML) the release gate accepts
     require_all: bool = False  # a skipped check fails the gate (certification runs)
-    workers: int = 1  # processes running checks at once (pytest-xdist); 1: in the `run` process
+    workers: int | None = None  # processes running checks at once (pytest-xdist); None: by target (processes)
 
     @property
     def embedded(self) -> bool:
         return self.endpoint is None
+
+    @property
+    def processes(self) -> int:
+        """--workers, else by target: a remote endpoint gets REMOTE_WORKERS (the run mostly waits on the
+        network), the embedded registry or one on loopback 1 (the run waits on this machine's CPU)."""
+        if self.workers is not None:
+            return self.workers
+        host = urlsplit(self.endpoint).hostname if self.endpoint else None
+        return 1 if host is None or is_loopback(host) else REMOTE_WORKERS
 
     @property
     def credentials(self) -> Credentials:
@@ -108,7 +119,7 @@ class Settings:
             raise SettingsError("--timeout must be positive")
         if self.examples < 1:
             raise SettingsError("--examples must be at least 1")
-        if not 1 <= self.workers <= 32:
+        if not 1 <= self.processes <= 32:
             raise SettingsError("--workers must be 1 to 32")
         if self.seed is not None and self.seed < 0:
             raise SettingsError("--seed must not be negative")

@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import os
 from typing import Any
 
 import pytest
 
+from conformance.interrupts import STOP
 from conformance.plugin import SuitePlugin, clean_up, open_run
 from conformance.provisioning.run_state import RunState
 from conformance.suite import catalog
@@ -25,6 +27,7 @@ class Controller:
         self.suite = suite
         self.run: RunState | None = None
         self._target = contextlib.ExitStack()
+        self._workers: list[int] = []  # process ids
 
     @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
     def pytest_sessionstart(self, session: pytest.Session) -> None:
@@ -47,11 +50,25 @@ class Controller:
             "seed": self.suite.budget.seed,
         }
 
+    def pytest_xdist_newgateway(self, gateway: Any) -> None:
+        """Learn the worker's process id while it is idle, to stop it if the run is interrupted."""
+        channel = gateway.remote_exec("import os; channel.send(os.getpid())")
+        self._workers.append(channel.receive(timeout=60))
+
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         self.suite.selected = len(ids)
 
+    def pytest_keyboard_interrupt(self) -> None:
+        """Signals reach the controller alone when a pipeline cancels it (`kill`, SIGTERM): each worker
+        is stopped as Ctrl-C would stop it, and removes what its check created."""
+        for pid in self._workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, STOP)
+
     @pytest.hookimpl(tryfirst=True)  # the workers are done: clean up before the results are written
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
+        if self.suite.interrupts.interrupted and (xdist := session.config.pluginmanager.getplugin("dsession")):
+            xdist.nodemanager.teardown_nodes()  # an interrupted run: wait for the stopping workers first
         self._finish()
 
     def _finish(self) -> None:

@@ -3,9 +3,12 @@ uploads expire, and nothing of a deleted repository survives into a new one of t
 
 from __future__ import annotations
 
+import base64
+import logging
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -15,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.provisioning.image import digest_of
 from conformance.reference.config import DEV_REGISTRY_PASSWORD, DEV_REGISTRY_USERNAME, DEV_TOKEN
@@ -98,6 +102,31 @@ def test_an_upload_in_flight_does_not_outlive_its_repository(reference: Referenc
         assert upload.result().status_code == 404
     create_repository(manage, namespace, repository)
     assert registry.head(f"/v2/{namespace}/{repository}/blobs/{digest_of(data)}").status_code == 404
+
+
+def test_a_client_leaving_mid_chunk_leaves_the_upload_resumable(
+    reference: ReferenceServer, namespace: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """An interrupted push drops its connection mid-body: that is no server error, and the upload stays
+    as its Range says, so that the client can go on from there."""
+    registry = httpx.Client(base_url=reference.url, auth=AUTH)
+    started = registry.post(f"/v2/{namespace}/app/blobs/uploads/")
+    location = started.headers["location"]
+    with socket.create_connection(("127.0.0.1", httpx.URL(reference.url).port or 80)) as raw:
+        head = f"PATCH {location} HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {_basic()}\r\n"
+        raw.sendall(f"{head}Content-Length: 1000\r\n\r\n".encode() + b"stray bytes")  # 11 of 1000, then gone
+    time.sleep(0.5)  # the server notices the closed connection
+    status = registry.get(location)
+    assert status.status_code == 204 and status.headers["range"] == "0-0", status.headers
+    data = b"the whole blob"
+    done = registry.put(location, params={"digest": digest_of(data)}, content=data)
+    assert done.status_code == 201, done.text
+    assert registry.get(f"/v2/{namespace}/app/blobs/{digest_of(data)}").content == data  # not the stray bytes
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
+
+
+def _basic() -> str:
+    return base64.b64encode(f"{DEV_REGISTRY_USERNAME}:{DEV_REGISTRY_PASSWORD}".encode()).decode()
 
 
 def test_abandoned_uploads_expire(tmp_path: Path) -> None:

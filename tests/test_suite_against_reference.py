@@ -41,6 +41,7 @@ def test_embedded_run_is_conformant_with_every_output(tmp_path: Path) -> None:
         "total": len(_all_check_ids()),
         "ran": len(_all_check_ids()),
         "available": len(_all_check_ids()),
+        "not_run": 0,
         "skipped_because": {},
         "verdict": "conformant",
     }

@@ -4,6 +4,7 @@ announced, a third aborts it; a killed run leaves a journal from which `sweep` r
 from __future__ import annotations
 
 import json
+import os
 import signal
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def _suite_process(tmp_path: Path, server: ReferenceServer, *args: str) -> Itera
         text=True,
         env=suite_environment({"PYTHONUNBUFFERED": "1"}),
         cwd=tmp_path,
+        start_new_session=True,  # a process group of its own, as in a terminal: Ctrl-C reaches all of it
     )
     try:
         yield process
@@ -70,6 +72,30 @@ def test_interrupted_run_cleans_up_and_is_not_conformant(tmp_path: Path, signum:
     assert results["interrupted"] is True and results["leftovers"] == []
     assert results["summary"] == {**results["summary"], "verdict": "broken", "failed": 0}  # type: ignore[dict-item]
     assert "\nBROKEN — " in output
+
+
+@pytest.mark.parametrize("whom", ["controller", "group"])
+def test_an_interrupted_parallel_run_stops_its_workers_then_cleans_up(tmp_path: Path, whom: str) -> None:
+    """A pipeline cancelling the run signals the `run` process alone; Ctrl-C in a terminal reaches every
+    process. Either way the workers stop their checks (without a second-signal warning), remove what
+    they created, and only then does the controller remove the namespace; nothing is left running."""
+    with _server(20) as server, _suite_process(tmp_path, server, "--workers", "2") as process:
+        _read_until(process, "PASSED", 3)
+        if whom == "group":
+            os.killpg(process.pid, signal.SIGINT)
+        else:
+            process.send_signal(signal.SIGTERM)
+        output = process.stdout.read() if process.stdout else ""
+        assert process.wait(timeout=120) == 3, output
+        assert server.store.namespaces() == []
+    with pytest.raises(ProcessLookupError):
+        os.killpg(process.pid, 0)  # no worker outlived the run
+    results = _results(tmp_path)
+    assert results["interrupted"] is True and results["leftovers"] == []
+    summary: dict[str, int] = results["summary"]  # type: ignore[assignment]
+    assert summary["not_run"] == summary["available"] - summary["total"] > 0
+    assert f"; {summary['not_run']} not run: the run was stopped" in output and "not selected" not in output
+    assert "press Ctrl-C again" not in output
 
 
 def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_path: Path) -> None:

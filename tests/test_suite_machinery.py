@@ -24,7 +24,7 @@ from conformance.outcomes import Outcome
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal
 from conformance.results import CheckResult, summarize
-from conformance.settings import SettingsError, resolve
+from conformance.settings import REMOTE_WORKERS, SettingsError, resolve
 from conformance.suite import catalog
 from conformance.transcript import REDACTED, Exchange, Redactor
 from tests.conftest import run_suite
@@ -41,6 +41,20 @@ def test_command_line_beats_environment_beats_file(tmp_path: Path) -> None:
         "swr-2025",
         "f",
     )
+
+
+@pytest.mark.parametrize(
+    ("given", "processes"),
+    [({}, 1), ({"endpoint": "http://127.0.0.1:8080"}, 1), ({"endpoint": "http://localhost"}, 1),
+     ({"endpoint": "https://swr.cn-north-4.myhuaweicloud.com"}, REMOTE_WORKERS),
+     ({"endpoint": "https://10.0.0.7"}, REMOTE_WORKERS),
+     ({"endpoint": "https://swr.example", "workers": 1}, 1), ({"workers": 3}, 3)],
+)  # fmt: skip
+def test_workers_default_by_target_and_yield_to_the_option(given: dict[str, object], processes: int) -> None:
+    """A remote endpoint runs in REMOTE_WORKERS processes unless --workers says otherwise; the embedded
+    registry and loopback run in one (their requests cost CPU here, not waiting)."""
+    settings = resolve({"token": "t", **given}, {}, None).validated()
+    assert settings.processes == processes
 
 
 def test_unknown_setting_in_file_is_an_error(tmp_path: Path) -> None:

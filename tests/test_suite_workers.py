@@ -25,6 +25,7 @@ def test_a_parallel_run_is_one_run_and_leaves_nothing_behind(tmp_path: Path) -> 
     assert results["summary"]["ran"] == results["summary"]["available"] == len(catalog())
     assert results["selection"]["workers"] == 3 and results["leftovers"] == []
     assert f"CONFORMANT — {len(catalog())} of {len(catalog())} checks ran" in run.stdout
+    assert " · 3 workers" in run.stdout.splitlines()[0]
     run_id = results["run_id"]
     journals = {p.name for p in (run.output / "journals").glob("*.jsonl")}
     assert journals == {f"{run_id}.jsonl", *(f"{run_id}-gw{i}.jsonl" for i in range(3))}

@@ -8,7 +8,7 @@ import time
 import uuid
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -66,6 +66,11 @@ async def _internal_error(request: Request, exc: Exception) -> Response:
     return r.swr_error_response(500, r.INTERNAL_ERROR, f"internal error: {type(exc).__name__}")
 
 
+async def _client_gone(request: Request, exc: Exception) -> Response:
+    """The client left mid-request (an interrupted push): nobody reads this, and it is no server error."""
+    return Response(status_code=400)
+
+
 async def _backend_unavailable(request: Request, exc: Exception) -> Response:
     return r.swr_error_response(500, r.INTERNAL_ERROR, f"the image store did not answer: {exc}")
 
@@ -95,7 +100,12 @@ def create_app(config: ReferenceConfig, store: Store) -> ASGIApp:
         images = StoreImages(store)
     app = Starlette(
         routes=[Route(manage.PREFIX + "{rest:path}", manage.dispatch, methods=_ALL_METHODS), *oci_routes],
-        exception_handlers={404: _no_route, BackendUnavailable: _backend_unavailable, Exception: _internal_error},
+        exception_handlers={
+            404: _no_route,
+            ClientDisconnect: _client_gone,
+            BackendUnavailable: _backend_unavailable,
+            Exception: _internal_error,
+        },
     )
     app.state.reference = State(config=config, store=store, auth=Authenticator(config.credentials), images=images)
     # Outermost, so that even the 500 of an unexpected exception carries a request id.

@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import NamedTuple
 
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import FileResponse, Response
 
 from conformance.contract import names
@@ -138,11 +138,16 @@ async def _append(op: Op, upload_id: str) -> int | None:
     hashed, hasher = state.hashing.pop(upload_id, (0, hashlib.sha256()))
     running = hashed == size  # else it started before a restart: hashed from the file at the end
     with state.store.upload_path(upload_id).open("ab") as file:
-        async for chunk in op.request.stream():
-            await asyncio.to_thread(file.write, chunk)
-            if running:
-                hasher.update(chunk)
-            size += len(chunk)
+        before = size
+        try:
+            async for chunk in op.request.stream():
+                await asyncio.to_thread(file.write, chunk)
+                if running:
+                    hasher.update(chunk)
+                size += len(chunk)
+        except ClientDisconnect:  # gone mid-body: the upload stays as it was, to be resumed from its Range
+            file.truncate(before)
+            raise
     if not state.store.uploaded(upload_id, size):
         return None
     if running:
