@@ -8,9 +8,11 @@ replays the search stops and reports the smallest failure found so far, saying s
 from __future__ import annotations
 
 import functools
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar, cast
 
@@ -22,6 +24,7 @@ from hypothesis.errors import HypothesisException
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
 T = TypeVar("T")
+LANE_SEED_STEP = 1_000_003  # lane i searches with the run's seed + i * this
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,12 +49,24 @@ class _BudgetSpent(KeyboardInterrupt):
     `Exploration` catches it before anything else sees it."""
 
 
+class _Stopped(KeyboardInterrupt):
+    """Ends a lane whose search is no longer wanted (the run was interrupted meanwhile)."""
+
+
 class Exploration:
-    def __init__(self, budget: PropertyBudget) -> None:
+    def __init__(self, budget: PropertyBudget, stop: threading.Event | None = None, index: int = 0) -> None:
         self.budget = budget
+        self.index = index  # of the lane (0 without lanes)
         self._replays_left = budget.replays
         self._last: Exception | None = None  # the latest failure: the smallest found so far
-        self.examples_tried = 0  # examples and sequences begun, rejected draws included
+        self._lanes: list[Exploration] = []
+        self._stop = stop or threading.Event()
+        self._tried = 0
+
+    @property
+    def examples_tried(self) -> int:
+        """Examples and sequences begun, rejected draws included (those of its lanes too)."""
+        return self._tried + sum(lane.examples_tried for lane in self._lanes)
 
     def examples(self, strategy: st.SearchStrategy[T], test: Callable[..., None]) -> None:
         """Run `test` on examples drawn from `strategy`; a failure is shrunk to a minimal example."""
@@ -65,23 +80,50 @@ class Exploration:
 
         self._search(seed(self.budget.seed)(self._settings()(given(strategy)(budgeted))))
 
-    def sequences(self, machine: Callable[[], RuleBasedStateMachine], steps: int) -> None:
-        """Run sequences of up to `steps` rules of `machine`, whose rules run inside `watch()`; a
-        failure is shrunk to a minimal sequence."""
+    def sequences(self, machine: Callable[[Exploration], RuleBasedStateMachine], steps: int, lanes: int = 1) -> None:
+        """Run sequences of up to `steps` rules of `machine(lane)`, whose rules run inside `lane.watch()`;
+        a failure is shrunk to a minimal sequence. With `lanes` > 1, that many searches run at once, each
+        with its share of the examples and a seed of its own drawn from the run's: against a remote
+        target the sequences' round trips overlap. The first lane's failure (in lane order) is raised."""
         __tracebackhide__ = True
+        lanes = max(1, min(lanes, self.budget.examples))
+        if lanes > 1:
+            self._in_lanes(machine, steps, lanes)
+            return
 
         @functools.wraps(machine)
         def budgeted() -> RuleBasedStateMachine:
             self._admit()
-            return machine()
+            return machine(self)
 
         # hypothesis accepts any factory of machines, though its annotation says a class
         factory, limits = cast(type[RuleBasedStateMachine], seed(self.budget.seed)(budgeted)), self._settings(steps)
         self._search(lambda: run_state_machine_as_test(factory, settings=limits))
 
+    def _in_lanes(self, machine: Callable[[Exploration], RuleBasedStateMachine], steps: int, lanes: int) -> None:
+        __tracebackhide__ = True
+        shares = [self.budget.examples // lanes + (lane < self.budget.examples % lanes) for lane in range(lanes)]
+        self._lanes = [
+            Exploration(
+                replace(self.budget, examples=share, seed=self.budget.seed + lane * LANE_SEED_STEP), self._stop, lane
+            )
+            for lane, share in enumerate(shares)
+        ]
+        with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="swr-lane") as pool:
+            running = [pool.submit(lane.sequences, machine, steps) for lane in self._lanes]
+            try:
+                wait(running)
+            except BaseException:  # Ctrl-C reaches the main thread only: the lanes stop at their next step
+                self._stop.set()
+                raise
+        for lane in running:
+            lane.result()
+
     @contextmanager
     def watch(self) -> Iterator[None]:
         """Around the code of one example: remembers its failure."""
+        if self._stop.is_set():
+            raise _Stopped
         try:
             yield
         except HypothesisException:  # assume() and the like steer the search: not a failure
@@ -93,7 +135,9 @@ class Exploration:
     def _admit(self) -> None:
         """Before an example: once a failure was seen, each replay spends budget; the final, reported
         replay always runs."""
-        self.examples_tried += 1
+        self._tried += 1
+        if self._stop.is_set():
+            raise _Stopped
         if self._last is None or current_build_context().is_final:
             return
         self._replays_left -= 1

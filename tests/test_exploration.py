@@ -3,6 +3,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import signal
+import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -10,7 +15,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
-from conformance.exploration import Exploration, PropertyBudget
+from conformance.exploration import LANE_SEED_STEP, Exploration, PropertyBudget
 
 
 def _exploration(tmp_path: Path, examples: int = 20, seed: int = 5) -> Exploration:
@@ -66,7 +71,7 @@ class Counter(RuleBasedStateMachine):
 def test_sequences_stop_at_the_budget_without_flaky_generation(tmp_path: Path) -> None:
     exploration, log = _exploration(tmp_path, examples=5), []
     with pytest.raises(AssertionError, match="total") as raised:
-        exploration.sequences(lambda: Counter(exploration, log), steps=20)
+        exploration.sequences(lambda lane: Counter(lane, log), steps=20)
     assert any("shrinking stopped after" in note for note in raised.value.__notes__)
 
 
@@ -74,6 +79,87 @@ def test_one_seed_draws_the_same_sequences(tmp_path: Path) -> None:
     logs: list[list[int]] = []
     for attempt in range(2):
         exploration, log = _exploration(tmp_path / str(attempt), examples=5), []
-        exploration.sequences(lambda e=exploration, log=log: Counter(e, log), steps=2)  # type: ignore[misc]
+        exploration.sequences(lambda lane, log=log: Counter(lane, log), steps=2)  # type: ignore[misc]
         logs.append(log)
     assert logs[0] == logs[1] and len(logs[0]) > 5
+
+
+class Overlap:
+    """How many steps ran at once, at most."""
+
+    def __init__(self) -> None:
+        self.now = self.most = 0
+        self.lock = threading.Lock()
+
+    @contextlib.contextmanager
+    def step(self) -> Iterator[None]:
+        with self.lock:
+            self.now += 1
+            self.most = max(self.most, self.now)
+        try:
+            yield
+        finally:
+            with self.lock:
+                self.now -= 1
+
+
+class Lane(RuleBasedStateMachine):
+    """Records which lane ran it, and with which seed; each step takes a moment."""
+
+    failing_lane: int | None = None
+
+    def __init__(self, lane: Exploration, seen: list[tuple[int, int]], overlap: Overlap) -> None:
+        super().__init__()
+        self.lane, self.seen, self.overlap = lane, seen, overlap
+
+    @rule()
+    def step(self) -> None:
+        with self.lane.watch(), self.overlap.step():
+            self.seen.append((self.lane.index, self.lane.budget.seed))
+            time.sleep(0.02)
+            assert self.lane.index != self.failing_lane, f"lane {self.lane.index} fails"
+
+
+def test_lanes_search_at_once_with_their_share_of_the_examples_and_seeds_of_their_own(tmp_path: Path) -> None:
+    exploration, seen, overlap = _exploration(tmp_path, examples=5, seed=7), [], Overlap()
+    exploration.sequences(lambda lane: Lane(lane, seen, overlap), steps=2, lanes=2)
+    assert overlap.most == 2, "the lanes' steps ran at the same time"
+    assert dict(seen) == {0: 7, 1: 7 + LANE_SEED_STEP}
+    assert [lane.budget.examples for lane in exploration._lanes] == [3, 2]
+    assert exploration.examples_tried == sum(lane.examples_tried for lane in exploration._lanes) >= 5
+
+
+def test_a_failure_in_any_lane_fails_the_search(tmp_path: Path) -> None:
+    class FailsInLane1(Lane):
+        failing_lane = 1
+
+    with pytest.raises(AssertionError, match="lane 1 fails"):
+        _exploration(tmp_path, examples=4).sequences(lambda lane: FailsInLane1(lane, [], Overlap()), steps=2, lanes=2)
+
+
+def test_an_interrupt_stops_every_lane_at_its_next_step(tmp_path: Path) -> None:
+    """Ctrl-C reaches the main thread only: the lanes must not go on searching the target after it."""
+    exploration, steps, started = _exploration(tmp_path, examples=50), [], threading.Event()
+
+    class Slow(RuleBasedStateMachine):
+        def __init__(self, lane: Exploration) -> None:
+            super().__init__()
+            self.lane = lane
+
+        @rule()
+        def step(self) -> None:
+            with self.lane.watch():
+                started.set()
+                steps.append(time.monotonic())
+                time.sleep(0.02)
+
+    main = threading.main_thread().ident
+    assert main is not None and threading.current_thread().ident == main
+    timer = threading.Timer(0.3, lambda: started.wait(5) and signal.pthread_kill(main, signal.SIGINT))
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        exploration.sequences(Slow, steps=20, lanes=2)
+    interrupted = time.monotonic()
+    time.sleep(0.2)
+    assert steps and max(steps) < interrupted, "no lane stepped on after the interrupt"
+    assert len(steps) < 50 * 20 // 2

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import functools
 import itertools
-from collections.abc import Callable, Iterable
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
@@ -15,11 +16,13 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from conformance.at_once import at_once
 from conformance.checks import check, requires
 from conformance.context import CheckContext
+from conformance.exploration import Exploration
 from conformance.preconditions import properties_enabled
 from conformance.provisioning.image import Image
 
 STEPS = 8  # rules per sequence
 LIVE_LIMIT = 3  # repositories alive at once in a sequence
+LANES = 2  # sequences run at once (each lane its own names): their round trips overlap
 TAGS = st.sampled_from(["v1", "v2", "latest"])
 TAG_SETS = st.lists(TAGS, max_size=1)
 SHAPES = st.sampled_from(["", "/nested"])  # the grammar itself is the other properties' business
@@ -32,7 +35,7 @@ def watched(function: Callable[..., None]) -> Callable[..., None]:
     def step(self: RepositoryLifecycle, **values: object) -> None:
         self.steps.append(function.__name__)
         try:
-            with self.swr.exploration.watch():
+            with self.lane.watch():
                 function(self, **values)
         except Exception as failure:
             failure.add_note("sequence: " + "; ".join(self.steps))
@@ -45,9 +48,9 @@ class RepositoryLifecycle(RuleBasedStateMachine):
     """The model: the sequence's live repositories with their tags. A deleted repository must be gone,
     its manifests unpullable, its siblings kept, and a second delete answered as absent."""
 
-    def __init__(self, swr: CheckContext, prefix: str) -> None:
+    def __init__(self, swr: CheckContext, lane: Exploration, prefix: str) -> None:
         super().__init__()
-        self.swr, self.prefix = swr, prefix
+        self.swr, self.lane, self.prefix = swr, lane, prefix
         self.live: dict[str, dict[str, Image]] = {}
         self.created = 0
         self.steps: list[str] = []  # what the sequence did, for the report
@@ -134,10 +137,12 @@ class RepositoryLifecycle(RuleBasedStateMachine):
 def test_repository_lifecycle_sequences(swr: CheckContext) -> None:
     """Any sequence of create, push, untag and delete: every DELETE gets the profile's status for the
     repository's state (with images, emptied, deleted), and nothing else appears or disappears."""
-    sequences = itertools.count(1)  # each sequence its own names, also when hypothesis replays one
-    machine: Callable[[], RepositoryLifecycle] = lambda: RepositoryLifecycle(  # noqa: E731
-        swr, f"{swr.run.run_id}-q{next(sequences)}"
+    # each sequence its own names, also when hypothesis replays one; numbered per lane, so that one seed
+    # makes the same names however the lanes interleave
+    sequences: defaultdict[int, Iterator[int]] = defaultdict(lambda: itertools.count(1))
+    machine: Callable[[Exploration], RepositoryLifecycle] = lambda lane: RepositoryLifecycle(  # noqa: E731
+        swr, lane, f"{swr.run.run_id}-q{lane.index}-{next(sequences[lane.index])}"
     )
-    swr.exploration.sequences(machine, STEPS)
+    swr.exploration.sequences(machine, STEPS, lanes=LANES)
     if not swr.client.can_push:
         swr.notes.append("sequences ran without images: no registry credentials to push with")
