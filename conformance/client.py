@@ -108,9 +108,10 @@ class SwrClient:
         pushing = registry_auth(credentials, endpoints, redactor.add)
         self.can_push = pushing is not None
         hooks = {"request": [self._guard]}
+        tls = httpx.create_ssl_context(verify=endpoints.verify)  # one for both: loading CA bundles takes a while
 
         def client(base: str, auth: httpx.Auth | None) -> httpx.Client:
-            transport = DeadlineTransport(endpoints.verify)
+            transport = DeadlineTransport(tls)
             return httpx.Client(base_url=base, auth=auth, timeout=timeout, event_hooks=hooks, transport=transport)
 
         self._manage = client(endpoints.manage, OriginBound(manage_auth(credentials), endpoints.manage))

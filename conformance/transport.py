@@ -83,11 +83,10 @@ class DeadlineTransport(httpx.HTTPTransport):
     whose connections go through the deadline-aware backend: httpx offers no overall timeout and
     takes no network backend, so this is the one place that reaches past its public API."""
 
-    def __init__(self, verify: ssl.SSLContext | bool = True) -> None:
-        context = httpx.create_ssl_context(verify=verify)  # once: loading the CA bundle takes a while
-        super().__init__(verify=context)
+    def __init__(self, ssl_context: ssl.SSLContext) -> None:
+        super().__init__(verify=False)  # its pool (and that SSL context) is replaced right away
         self._pool = httpcore.ConnectionPool(
-            ssl_context=context,
+            ssl_context=ssl_context,
             network_backend=_DeadlineBackend(),
             max_connections=100,
             max_keepalive_connections=20,

@@ -20,7 +20,7 @@ from tests.hostile import HostileProxy, Rule
 
 
 def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
-    run = run_suite(tmp_path / "reports", "-k", "property/", "--seed", "3", "--examples", "10")
+    run = run_suite(tmp_path / "reports", "-k", "property/", "--seed", "3", "--examples", "5")
     assert run.returncode == 0, run.stdout + run.stderr
     assert set(run.outcomes()) == {
         "property/invalid-name",
@@ -32,7 +32,7 @@ def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
         "property/sequence/lifecycle",
     }
     assert set(run.outcomes().values()) == {"passed"}
-    assert run.results["properties"] == {"enabled": True, "examples": 10, "seed": 3}
+    assert run.results["properties"] == {"enabled": True, "examples": 5, "seed": 3}
     assert "seed 3" in run.stdout
     off = run_suite(tmp_path / "off", "-k", "property/", "--no-properties")
     assert off.returncode == 0 and set(off.outcomes().values()) == {"skipped"}
@@ -83,7 +83,7 @@ def test_one_seed_sends_the_same_requests_and_nothing_escapes_the_guard(
         capfd.readouterr()
         sent = []
         for attempt in range(2):
-            args = ["-k", "property/", "--seed", "11", "--examples", "15", "--namespace", "team"]
+            args = ["-k", "property/", "--seed", "11", "--examples", "6", "--namespace", "team"]
             run = run_suite(tmp_path / f"run{attempt}", *reference_target(server), *args)
             assert run.returncode == 0, run.stdout + run.stderr
             sent.append(_requests(capfd, run.results["run_id"]))
