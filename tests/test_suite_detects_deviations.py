@@ -3,6 +3,7 @@ the condition that was broken; against a broken target it exits 3; on a usage er
 
 from __future__ import annotations
 
+import os
 import socket
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -65,7 +66,6 @@ def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
         (["--token", "t", "--ak", "a", "--sk", "s"], "either --token or --ak/--sk"),
         (["--namespace", "Bad"], "--namespace: namespace may only contain"),
         (["--no-such-option"], "No such option"),
-        (["-k", "delete/999"], "no check ran"),
         (["--config", "missing.toml"], "config file missing.toml does not exist"),
         (["--endpoint", "http://127.0.0.1:9/v2", "--token", "t"], "use 'http://127.0.0.1:9'"),
         (["--output", "results.json"], "--output results.json is a file, not a directory"),
@@ -73,10 +73,18 @@ def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
         (["--baseline", "nowhere.toml"], "--baseline nowhere.toml is not a file"),
     ],
 )
-def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> None:
+def test_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, args: list[str], message: str) -> None:
+    """Found before any check runs: the command line in this process (a process each costs a second)."""
     (tmp_path / "results.json").write_text("{}")  # a file where a directory is expected
-    run = run_suite(tmp_path / "reports", *args)
-    assert run.returncode == 2 and message in run.stderr, run.stdout + run.stderr
+    monkeypatch.chdir(tmp_path)
+    code, output = _invoke("--output", str(tmp_path / "reports"), *args)
+    assert code == 2 and message in output, output
+    assert "Traceback" not in output and "INTERNALERROR" not in output
+
+
+def test_a_selection_that_matches_no_check_is_a_usage_error(tmp_path: Path) -> None:
+    run = run_suite(tmp_path / "reports", "-k", "delete/999")
+    assert run.returncode == 2 and "no check ran" in run.stderr, run.stdout + run.stderr
     assert "Traceback" not in run.stdout + run.stderr and "INTERNALERROR" not in run.stdout + run.stderr
 
 
@@ -89,9 +97,24 @@ def test_usage_errors_exit_2(tmp_path: Path, args: list[str], message: str) -> N
         ({"SWR_CONFIG": "missing.toml"}, "config file missing.toml does not exist"),
     ],
 )
-def test_usage_errors_from_the_environment_exit_2(tmp_path: Path, env: dict[str, str], message: str) -> None:
-    run = run_suite(tmp_path / "reports", env=env)
-    assert run.returncode == 2 and message in run.stderr, run.stdout + run.stderr
+def test_usage_errors_from_the_environment_exit_2(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    code, output = _invoke("--output", str(tmp_path / "reports"), env=env)
+    assert code == 2 and message in output, output
+
+
+def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """`swr-conformance run ARGS` in this process, with none of the caller's SWR_* settings: its exit
+    status and everything it wrote."""
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    cleared: dict[str, str | None] = {k: None for k in os.environ if k.startswith("SWR_")}
+    result = CliRunner().invoke(main, ["run", *args], env=cleared | (env or {}))
+    return result.exit_code, result.output
 
 
 def test_config_file_and_environment_feed_the_run(tmp_path: Path) -> None:
