@@ -3,10 +3,12 @@ its scope: the prefix, the run id, the age."""
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 
 import httpx
+from starlette.requests import Request
 
 from conformance.client import Endpoints, SwrClient
 from conformance.contract.credentials import Credentials
@@ -16,6 +18,7 @@ from conformance.reference.config import DEV_TOKEN
 from conformance.reference.server import ReferenceServer
 from conformance.transcript import Redactor
 from tests.conftest import create_repository, suite_environment
+from tests.hostile import HostileProxy, Rule
 
 
 def test_cleanup_removes_unjournaled_repositories_of_the_run(reference: ReferenceServer, manage: httpx.Client) -> None:
@@ -34,7 +37,7 @@ def test_cleanup_removes_unjournaled_repositories_of_the_run(reference: Referenc
     assert reference.store.repository_names("team") == ["theirs"]
 
 
-def _sweep(server: ReferenceServer, *args: str) -> str:
+def _sweep(server: ReferenceServer | HostileProxy, *args: str) -> str:
     process = subprocess.run(
         [sys.executable, "-m", "conformance", "sweep", "--endpoint", server.url, "--token", DEV_TOKEN, *args],
         capture_output=True, text=True, timeout=120, env=suite_environment(), cwd="/",
@@ -53,3 +56,22 @@ def test_sweep_by_run_id_and_age(reference: ReferenceServer, manage: httpx.Clien
     assert "removed repository" in swept and "kept namespace" in swept  # no journal: its age is unknown
     assert "removed namespace" in _sweep(reference, "--run-id", run_id)
     assert reference.store.namespace(f"{run_id}-ns") is None
+
+
+def test_sweep_removes_several_repositories_at_once(reference: ReferenceServer, manage: httpx.Client) -> None:
+    """Against a remote registry latency, not the number of leftovers, should set the pace."""
+    run_id, in_flight, most = "swrc5eeb0002", [0], [0]
+    manage.post("/v2/manage/namespaces", json={"namespace": f"{run_id}-ns"})
+    for n in range(4):
+        create_repository(manage, f"{run_id}-ns", f"{run_id}-{n}-app")
+
+    async def slowly(request: Request, body: bytes) -> None:  # forwards, a moment later
+        in_flight[0] += 1
+        most[0] = max(most[0], in_flight[0])
+        await asyncio.sleep(0.2)
+        in_flight[0] -= 1
+
+    with HostileProxy(reference.url, [Rule("DELETE", r"/repos/[^/]+$", before=slowly)]) as proxy:
+        swept = _sweep(proxy, "--run-id", run_id)
+    assert swept.count("removed repository") == 4 and "removed namespace" in swept
+    assert most[0] > 1, "the DELETEs went one after another"

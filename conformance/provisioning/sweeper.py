@@ -6,11 +6,13 @@ and never touches a name without that prefix: the client's guard enforces it (`P
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from conformance.at_once import at_once
 from conformance.client import SwrClient
 from conformance.paths import Target
 from conformance.provisioning.journal import PrefixOwnership, RunJournal
@@ -64,13 +66,17 @@ def sweep(client: SwrClient, rule: PrefixOwnership, scope: SweepScope, say: Call
             if rule.carries_id(name) and (cutoff is None or (when is not None and when <= cutoff)):
                 repositories[Target(namespace, name)] = None
     leftovers: list[str] = []
-    for target in repositories:
-        if scope.dry_run:
+    targets = list(repositories)
+    if scope.dry_run:
+        for target in targets:
             say(f"would remove repository {target}")
-        elif (left := remove_repository(client, target)) is not None:
-            leftovers.append(left)
-        else:
-            say(f"removed repository {target}")
+    else:  # several at once: a remote registry's latency, not their number, sets the pace
+        lefts = at_once(*(functools.partial(remove_repository, client, target) for target in targets))
+        for target, left in zip(targets, lefts, strict=True):
+            if left is None:
+                say(f"removed repository {target}")
+            else:
+                leftovers.append(left)
     for namespace in namespaces:
         if not rule.owns(Target(namespace)) or not client.namespace_exists(namespace):
             continue
