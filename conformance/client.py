@@ -19,7 +19,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance.at_once import which
+from conformance.at_once import network_wait, which
 from conformance.contract.credentials import Credentials
 from conformance.contract.names import NameKind, violation
 from conformance.contract.signing import SdkHmacAuth, TamperedSdkHmacAuth
@@ -162,7 +162,7 @@ class SwrClient:
         self, client: httpx.Client, request: httpx.Request, auth: Any, under_test: bool, attempt: int
     ) -> Exchange | None:
         try:
-            with deadline(self.timeout):
+            with deadline(self.timeout), network_wait():
                 response = read_capped(client.send(request, auth=auth, stream=True), BODY_CAP)
         except NotAllowed as exc:
             raise SetupFailed(f"{request.method} {request.url}: {exc}") from None

@@ -23,6 +23,8 @@ from hypothesis.database import DirectoryBasedExampleDatabase
 from hypothesis.errors import HypothesisException
 from hypothesis.stateful import RuleBasedStateMachine, run_state_machine_as_test
 
+from conformance.at_once import taking_turns
+
 T = TypeVar("T")
 LANE_SEED_STEP = 1_000_003  # lane i searches with the run's seed + i * this
 
@@ -109,8 +111,13 @@ class Exploration:
             )
             for lane, share in enumerate(shares)
         ]
+
+        def search(lane: Exploration) -> None:
+            with taking_turns():  # hypothesis runs in one lane at a time; their requests overlap
+                lane.sequences(machine, steps)
+
         with ThreadPoolExecutor(max_workers=lanes, thread_name_prefix="swr-lane") as pool:
-            running = [pool.submit(lane.sequences, machine, steps) for lane in self._lanes]
+            running = [pool.submit(search, lane) for lane in self._lanes]
             try:
                 wait(running)
             except BaseException:  # Ctrl-C reaches the main thread only: the lanes stop at their next step

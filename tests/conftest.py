@@ -6,8 +6,6 @@ import dataclasses
 import itertools
 import json
 import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -27,6 +25,7 @@ from conformance.reference.config import (
     ReferenceConfig,
 )
 from conformance.reference.server import ReferenceServer
+from tests import warm_start
 
 _counter = itertools.count()
 
@@ -105,16 +104,16 @@ def suite_environment(extra: dict[str, str] | None = None) -> dict[str, str]:
 
 
 def run_suite(output: Path, *args: str, env: dict[str, str] | None = None) -> SuiteRun:
-    """`swr-conformance run --output OUTPUT ARGS` in a fresh process, as a pipeline would call it."""
-    process = subprocess.run(
-        [sys.executable, "-m", "conformance", "run", "--output", str(output), *args],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env=suite_environment(env),
-        cwd=output.parent,
-    )
-    return SuiteRun(process.returncode, process.stdout, process.stderr, output)
+    """`swr-conformance run --output OUTPUT ARGS` in a fresh process, as a pipeline would call it (started
+    warm: see warm_start.py)."""
+    done = warm_start.run(["run", "--output", str(output), *args], suite_environment(env), output.parent, 300)
+    return SuiteRun(done.returncode, done.stdout, done.stderr, output)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _warm_start_helpers() -> Iterator[None]:
+    yield
+    warm_start.close_all()
 
 
 def reference_target(server: ReferenceServer, aksk: bool = False) -> list[str]:

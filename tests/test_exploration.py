@@ -15,6 +15,7 @@ from hypothesis import assume
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, rule
 
+from conformance.at_once import network_wait
 from conformance.exploration import LANE_SEED_STEP, Exploration, PropertyBudget
 
 
@@ -108,22 +109,26 @@ class Lane(RuleBasedStateMachine):
 
     failing_lane: int | None = None
 
-    def __init__(self, lane: Exploration, seen: list[tuple[int, int]], overlap: Overlap) -> None:
+    def __init__(self, lane: Exploration, seen: list[tuple[int, int]], waits: Overlap, code: Overlap) -> None:
         super().__init__()
-        self.lane, self.seen, self.overlap = lane, seen, overlap
+        self.lane, self.seen, self.waits, self.code = lane, seen, waits, code
 
     @rule()
     def step(self) -> None:
-        with self.lane.watch(), self.overlap.step():
-            self.seen.append((self.lane.index, self.lane.budget.seed))
-            time.sleep(0.02)
+        with self.lane.watch():
+            with self.code.step():  # the lane's own code: one lane at a time
+                self.seen.append((self.lane.index, self.lane.budget.seed))
+                time.sleep(0.005)
+            with network_wait(), self.waits.step():  # as the client waits for an answer: lanes overlap
+                time.sleep(0.02)
             assert self.lane.index != self.failing_lane, f"lane {self.lane.index} fails"
 
 
 def test_lanes_search_at_once_with_their_share_of_the_examples_and_seeds_of_their_own(tmp_path: Path) -> None:
-    exploration, seen, overlap = _exploration(tmp_path, examples=5, seed=7), [], Overlap()
-    exploration.sequences(lambda lane: Lane(lane, seen, overlap), steps=2, lanes=2)
-    assert overlap.most == 2, "the lanes' steps ran at the same time"
+    exploration, seen, waits, code = _exploration(tmp_path, examples=5, seed=7), [], Overlap(), Overlap()
+    exploration.sequences(lambda lane: Lane(lane, seen, waits, code), steps=2, lanes=2)
+    assert waits.most == 2, "the lanes' network waits overlapped"
+    assert code.most == 1, "hypothesis and the lanes' own code never ran in two threads at once"
     assert dict(seen) == {0: 7, 1: 7 + LANE_SEED_STEP}
     assert [lane.budget.examples for lane in exploration._lanes] == [3, 2]
     assert exploration.examples_tried == sum(lane.examples_tried for lane in exploration._lanes) >= 5
@@ -134,7 +139,9 @@ def test_a_failure_in_any_lane_fails_the_search(tmp_path: Path) -> None:
         failing_lane = 1
 
     with pytest.raises(AssertionError, match="lane 1 fails"):
-        _exploration(tmp_path, examples=4).sequences(lambda lane: FailsInLane1(lane, [], Overlap()), steps=2, lanes=2)
+        _exploration(tmp_path, examples=4).sequences(
+            lambda lane: FailsInLane1(lane, [], Overlap(), Overlap()), steps=2, lanes=2
+        )
 
 
 def test_an_interrupt_stops_every_lane_at_its_next_step(tmp_path: Path) -> None:
