@@ -108,9 +108,8 @@ class CheckContext:
             lambda: self.client.tags(self.namespace, repository),
             lambda: self.client.pullable(self.namespace, repository, digests),
         )
-        self.expect(
-            tags == sorted(images), f"tags of {repository} after the refused delete: {tags}, expected {sorted(images)}"
-        )
+        expected = sorted(images)
+        self.expect(tags == expected, f"tags of {repository} after the refused delete: {tags}, expected {expected}")
         lost = [digest for digest in digests if digest not in pullable]
         self.expect(not lost, f"manifests of {repository} lost after the refused delete: {lost}")
 

@@ -69,9 +69,6 @@ class Controller:
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
         if self.suite.interrupts.interrupted and (xdist := session.config.pluginmanager.getplugin("dsession")):
             xdist.nodemanager.teardown_nodes()  # an interrupted run: wait for the stopping workers first
-        self._finish()
-
-    def _finish(self) -> None:
         if self.run is not None:
             clean_up(self.suite, self.run)
             self.run = None

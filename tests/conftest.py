@@ -110,6 +110,15 @@ def run_suite(output: Path, *args: str, env: dict[str, str] | None = None) -> Su
     return SuiteRun(done.returncode, done.stdout, done.stderr, output)
 
 
+def run_sweep(endpoint: str, *args: str) -> str:
+    """`swr-conformance sweep --endpoint ENDPOINT ARGS` with the development token, from a neutral
+    directory; it must exit 0. What it printed."""
+    command = ["sweep", "--endpoint", endpoint, "--token", DEV_TOKEN, *args]
+    done = warm_start.run(command, suite_environment(), Path("/"), 120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    return done.stdout
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _warm_start_helpers() -> Iterator[None]:
     yield

@@ -4,8 +4,6 @@ its scope: the prefix, the run id, the age."""
 from __future__ import annotations
 
 import asyncio
-import subprocess
-import sys
 
 import httpx
 from starlette.requests import Request
@@ -17,7 +15,7 @@ from conformance.provisioning.run_state import RunState
 from conformance.reference.config import DEV_TOKEN
 from conformance.reference.server import ReferenceServer
 from conformance.transcript import Redactor
-from tests.conftest import create_repository, suite_environment
+from tests.conftest import create_repository, run_sweep
 from tests.hostile import HostileProxy, Rule
 
 
@@ -37,24 +35,15 @@ def test_cleanup_removes_unjournaled_repositories_of_the_run(reference: Referenc
     assert reference.store.repository_names("team") == ["theirs"]
 
 
-def _sweep(server: ReferenceServer | HostileProxy, *args: str) -> str:
-    process = subprocess.run(
-        [sys.executable, "-m", "conformance", "sweep", "--endpoint", server.url, "--token", DEV_TOKEN, *args],
-        capture_output=True, text=True, timeout=120, env=suite_environment(), cwd="/",
-    )  # fmt: skip
-    assert process.returncode == 0, process.stdout + process.stderr
-    return process.stdout
-
-
 def test_sweep_by_run_id_and_age(reference: ReferenceServer, manage: httpx.Client) -> None:
     run_id = "swrc5eeb0001"
     manage.post("/v2/manage/namespaces", json={"namespace": f"{run_id}-ns"})
     create_repository(manage, f"{run_id}-ns", f"{run_id}-1-app")
-    assert "removed" not in _sweep(reference, "--run-id", run_id, "--older-than", "1h")
+    assert "removed" not in run_sweep(reference.url, "--run-id", run_id, "--older-than", "1h")
     assert reference.store.repository_names(f"{run_id}-ns") == [f"{run_id}-1-app"]
-    swept = _sweep(reference, "--run-id", run_id, "--older-than", "0s")
+    swept = run_sweep(reference.url, "--run-id", run_id, "--older-than", "0s")
     assert "removed repository" in swept and "kept namespace" in swept  # no journal: its age is unknown
-    assert "removed namespace" in _sweep(reference, "--run-id", run_id)
+    assert "removed namespace" in run_sweep(reference.url, "--run-id", run_id)
     assert reference.store.namespace(f"{run_id}-ns") is None
 
 
@@ -72,6 +61,6 @@ def test_sweep_removes_several_repositories_at_once(reference: ReferenceServer, 
         in_flight[0] -= 1
 
     with HostileProxy(reference.url, [Rule("DELETE", r"/repos/[^/]+$", before=slowly)]) as proxy:
-        swept = _sweep(proxy, "--run-id", run_id)
+        swept = run_sweep(proxy.url, "--run-id", run_id)
     assert swept.count("removed repository") == 4 and "removed namespace" in swept
     assert most[0] > 1, "the DELETEs went one after another"

@@ -18,7 +18,7 @@ import pytest
 from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
-from tests.conftest import reference_target, suite_environment
+from tests.conftest import reference_target, run_sweep, suite_environment
 
 
 @contextmanager
@@ -127,7 +127,7 @@ def test_a_third_signal_aborts_cleanup_and_sweep_removes_the_rest(tmp_path: Path
         assert results["interrupted"] is True and results["summary"]["verdict"] == "broken"  # type: ignore[index]
         (journal,) = (tmp_path / "journals").glob("*.jsonl")
         assert any(f"sweep --journal {journal}" in left for left in results["leftovers"])  # type: ignore[attr-defined]
-        _sweep(server, "--journal", str(journal))
+        run_sweep(server.url, "--journal", str(journal))
         assert server.store.namespaces() == []
 
 
@@ -142,27 +142,14 @@ def test_a_killed_run_leaves_a_journal_from_which_sweep_removes_everything(tmp_p
             process.kill()  # SIGKILL: no cleanup, no results
         journal = next(line.split()[1] for line in header if line.startswith("journal "))
         assert len(server.store.namespaces()) > 1, "the kill should have left something behind"
-        dry = _sweep(server, "--journal", journal, "--dry-run")
+        dry = run_sweep(server.url, "--journal", journal, "--dry-run")
         assert "would remove namespace" in dry and len(server.store.namespaces()) > 1
-        _sweep(server, "--journal", journal)
+        run_sweep(server.url, "--journal", journal)
         assert [n["name"] for n in server.store.namespaces()] == ["team"]
         assert server.store.repository_names("team") == ["prod-app", "swrcdeadbeef-1-app"]
-        swept = _sweep(server, "--namespace", "team")  # by the suite's prefix: another run's leftovers only
+        swept = run_sweep(server.url, "--namespace", "team")  # by the suite's prefix: another run's leftovers only
         assert "removed repository team/swrcdeadbeef-1-app" in swept
         assert server.store.repository_names("team") == ["prod-app"]
-
-
-def _sweep(server: ReferenceServer, *args: str) -> str:
-    process = subprocess.run(
-        [sys.executable, "-m", "conformance", "sweep", "--endpoint", server.url, "--token", DEV_TOKEN, *args],
-        cwd="/",  # a neutral directory: CONFORMANCE_UNDER_TEST, if given, decides which code runs
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=suite_environment(),
-    )
-    assert process.returncode == 0, process.stdout + process.stderr
-    return process.stdout
 
 
 def test_pytest_failing_to_render_an_interrupt_does_not_crash_the_run(tmp_path: Path) -> None:

@@ -39,8 +39,8 @@ class Finished:
 class _Helper:
     def __init__(self) -> None:
         self.process = subprocess.Popen(
-            _SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_ROOT, env=_helper_environment()
-        )
+            _SERVE, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=_ROOT
+        )  # its environment does not matter: each child gets its run's, whole
         self.lines: queue.Queue[str] = queue.Queue()  # what the helper says: a child's pid, then its status
         threading.Thread(target=self._listen, daemon=True).start()
 
@@ -70,11 +70,6 @@ class _Helper:
         if self.process.stdin:
             self.process.stdin.close()
         self.process.wait(timeout=30)
-
-
-def _helper_environment() -> dict[str, str]:
-    """No caller's SWR_* settings in the helper (each run brings its own environment)."""
-    return {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
 
 
 _idle: queue.SimpleQueue[_Helper] = queue.SimpleQueue()

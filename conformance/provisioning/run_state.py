@@ -119,7 +119,7 @@ class RunState:
 
     def _remove_all(self, targets: list[Target]) -> list[str]:
         """Remove the repositories, several at once; what could not be removed, and why."""
-        lefts = at_once(*(functools.partial(remove_repository, self.client, target) for target in targets))
+        lefts = remove_repositories(self.client, targets)
         for target, left in zip(targets, lefts, strict=True):
             if left is None:
                 self.journal.deleted(target)
@@ -133,6 +133,11 @@ class RunState:
 def _pair(target: Target) -> tuple[str, str]:
     assert target.repository is not None
     return target.namespace, target.repository
+
+
+def remove_repositories(client: SwrClient, targets: list[Target]) -> list[str | None]:
+    """`remove_repository` for each target, several at once; in their order."""
+    return at_once(*(functools.partial(remove_repository, client, target) for target in targets))
 
 
 def remove_repository(client: SwrClient, target: Target) -> str | None:

@@ -6,17 +6,15 @@ and never touches a name without that prefix: the client's guard enforces it (`P
 
 from __future__ import annotations
 
-import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from conformance.at_once import at_once
 from conformance.client import SwrClient
 from conformance.paths import Target
 from conformance.provisioning.journal import PrefixOwnership, RunJournal
-from conformance.provisioning.run_state import remove_repository
+from conformance.provisioning.run_state import remove_repositories
 
 _DURATION = re.compile(r"^(\d+)([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -71,8 +69,7 @@ def sweep(client: SwrClient, rule: PrefixOwnership, scope: SweepScope, say: Call
         for target in targets:
             say(f"would remove repository {target}")
     else:  # several at once: a remote registry's latency, not their number, sets the pace
-        lefts = at_once(*(functools.partial(remove_repository, client, target) for target in targets))
-        for target, left in zip(targets, lefts, strict=True):
+        for target, left in zip(targets, remove_repositories(client, targets), strict=True):
             if left is None:
                 say(f"removed repository {target}")
             else:
