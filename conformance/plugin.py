@@ -411,16 +411,19 @@ class SuitePlugin:
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Generator[None, None, None]:
         """pytest renders the interrupt's traceback; on Python 3.11 a signal that lands between lines
         leaves a frame without a line number and that rendering raises TypeError, which would turn an
-        interrupted run (exit 3) into a crash (exit 1). The run's own report says what happened."""
+        interrupted run (exit 3) into a crash (exit 1). The run's own report says what happened; pytest, which
+        reports an interrupted session from what it rendered, gets the interrupt's last location instead."""
+        reporter = self._config.pluginmanager.get_plugin("terminalreporter") if self._config else None
         try:
             yield
         except TypeError:
             self._say("swr-conformance: interrupted")
-        if isinstance(excinfo.value, pytest.exit.Exception) and self.stop_message is not None:
-            # pytest would print "! _pytest.outcomes.Exit: <message> !"; the run's own words instead
-            reporter = self._config.pluginmanager.get_plugin("terminalreporter") if self._config else None
-            if (crash := getattr(getattr(reporter, "_keyboardinterrupt_memo", None), "reprcrash", None)) is not None:
-                crash.message = self.redactor.text(self.stop_message)
+            if reporter is not None:
+                reporter._keyboardinterrupt_memo = _where_interrupted(excinfo)
+        # pytest would print "! _pytest.outcomes.Exit: <message> !"; the run's own words instead
+        crash = getattr(getattr(reporter, "_keyboardinterrupt_memo", None), "reprcrash", None)
+        if isinstance(excinfo.value, pytest.exit.Exception) and self.stop_message is not None and crash is not None:
+            crash.message = self.redactor.text(self.stop_message)
 
     def stop_for_setup_error(self) -> NoReturn:
         self.stop(
@@ -492,6 +495,17 @@ def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
         report.longrepr = redactor.text(str(report.longrepr))
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
+
+
+def _where_interrupted(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
+    """The interrupt as pytest summarises it, built without rendering the traceback."""
+    from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTraceback
+
+    tb = excinfo.tb
+    while tb.tb_next is not None:
+        tb = tb.tb_next
+    crash = ReprFileLocation(tb.tb_frame.f_code.co_filename, tb.tb_lineno or 0, excinfo.typename)
+    return ReprExceptionInfo(reprtraceback=ReprTraceback([], None, "short"), reprcrash=crash)
 
 
 def _finish_junit(path: Path, broken: set[str]) -> None:
