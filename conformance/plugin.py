@@ -8,6 +8,7 @@ it too (credentials from SWR_TOKEN / SWR_AK + SWR_SK). Lifecycle lives in fixtur
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import random
@@ -335,6 +336,8 @@ class SuitePlugin:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected = sum(check_of(item) is not None for item in session.items)
+        if self.selected:  # what is loaded by now lives as long as the run: the collector skips it from here on
+            gc.freeze()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:

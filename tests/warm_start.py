@@ -11,6 +11,7 @@ A helper runs one suite process at a time; callers that run several at once get 
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 import os
 import queue
@@ -120,6 +121,7 @@ def _serve() -> None:
 
     # Not the check modules: pytest imports them itself, to rewrite their asserts, as in any run.
     assert not [name for name in sys.modules if name.startswith("conformance.suite.")], "imported too early"
+    gc.freeze()  # the imports live as long as each child: its collector skips them, its pages stay shared
 
     for line in sys.stdin:
         request = json.loads(line)
