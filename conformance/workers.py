@@ -58,6 +58,7 @@ class Controller:
     def pytest_xdist_node_collection_finished(self, node: Any, ids: list[str]) -> None:
         self.suite.selected = len(ids)
 
+    @pytest.hookimpl(tryfirst=True)  # before pytest renders the interrupt, which can raise (see plugin.py)
     def pytest_keyboard_interrupt(self) -> None:
         """Signals reach the controller alone when a pipeline cancels it (`kill`, SIGTERM): each worker
         is stopped as Ctrl-C would stop it, and removes what its check created."""
