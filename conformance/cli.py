@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 import pytest
 
-from conformance import __version__, compare, html_report
+from conformance import __version__, compare, html_report, worker_start
 from conformance.client import SwrClient
 from conformance.contract.credentials import Credentials
 from conformance.contract.profiles import DEFAULT_PROFILE, Profile, ProfileError, available_profiles, load_profile
@@ -285,6 +285,31 @@ def _run_suite(settings: Settings, baseline: Baseline | None, keyword: str | Non
     """The suite through pytest with only its own plugins; the exit status of the run."""
     out = settings.output_dir
     shutil.rmtree(out / "allure-results", ignore_errors=True)  # once here: each parallel worker would again
+    zygote = worker_start.start() if settings.processes > 1 else None
+    try:
+        return _run_pytest(settings, baseline, keyword, pytest_args, zygote)
+    finally:
+        if zygote is not None:
+            zygote.close()
+
+
+def _workers(processes: int, zygote: worker_start.Zygote | None) -> list[str]:
+    """pytest-xdist's options for `processes` workers, started from the zygote when there is one."""
+    if processes < 2:
+        return []
+    if zygote is None:
+        return ["-p", "xdist.plugin", "-n", str(processes)]
+    return ["-p", "xdist.plugin", "--dist", "load", "--tx", f"{processes}*popen//python={zygote.python()}"]
+
+
+def _run_pytest(
+    settings: Settings,
+    baseline: Baseline | None,
+    keyword: str | None,
+    pytest_args: tuple[str, ...],
+    zygote: worker_start.Zygote | None,
+) -> int:
+    out = settings.output_dir
     args = [
         str(SUITE_DIR),
         "-c", os.devnull,  # the suite's behaviour does not depend on the caller's pytest configuration
@@ -294,7 +319,7 @@ def _run_suite(settings: Settings, baseline: Baseline | None, keyword: str | Non
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={out / 'junit.xml'}",
         f"--alluredir={out / 'allure-results'}",
-        *(["-p", "xdist.plugin", "-n", str(settings.processes)] if settings.processes > 1 else []),
+        *_workers(settings.processes, zygote),
         *(["-k", keyword] if keyword else []),
         *pytest_args,
     ]  # fmt: skip
