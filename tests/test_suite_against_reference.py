@@ -47,6 +47,9 @@ def test_embedded_run_is_conformant_with_every_output(tmp_path: Path) -> None:
     }
     assert f"CONFORMANT — {len(_all_check_ids())} of {len(_all_check_ids())} checks ran" in run.stdout
     assert set(run.outcomes()) == _all_check_ids()
+    contradictions = [(c["id"], c["expected"], c["observed"]) for c in results["checks"] if c["observed"] is not None
+                      and c["observed"] not in c["expected"]]  # fmt: skip
+    assert contradictions == []  # a passed check never reads "expected 204, observed 406"
     assert results["target"]["embedded"] is True and results["leftovers"] == []
     for line in ("condition", "delete.repository-with-images", "delete/406/images-survive", "CONFORMANT"):
         assert line in run.stdout
