@@ -345,6 +345,8 @@ def _run_pytest(
     else:
         cause, status = f"the run ended abnormally (pytest exit code {int(code)})", EXIT_BROKEN
     click.echo(f"swr-conformance: {cause}", err=True)
+    for leftover in plugin.leftovers:  # no results.json says it: no check finished
+        click.echo(f"swr-conformance: left behind: {plugin.redactor.text(leftover)}", err=True)
     return status
 
 

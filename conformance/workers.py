@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+from collections.abc import Generator
 from typing import Any
 
 import pytest
@@ -29,12 +30,17 @@ class Controller:
         self._target = contextlib.ExitStack()
         self._workers: list[int] = []  # process ids
 
-    @pytest.hookimpl(tryfirst=True)  # before xdist starts the workers
-    def pytest_sessionstart(self, session: pytest.Session) -> None:
+    @pytest.hookimpl(wrapper=True)  # around xdist's, which starts the workers: the run is open before they start
+    def pytest_sessionstart(self, session: pytest.Session) -> Generator[None, None, None]:
         suite = self.suite
         assert suite.settings is not None
         suite.available = len(catalog())
         self.run = open_run(suite, suite.settings, session.config, self._target)
+        try:
+            return (yield)
+        except BaseException:  # e.g. interrupted while the workers start: pytest will not finish this session
+            self._finish(session)
+            raise
 
     @pytest.hookimpl(tryfirst=True)  # before xdist hands out checks: a target that cannot be tested stops here
     def pytest_runtestloop(self, session: pytest.Session) -> None:
@@ -68,8 +74,12 @@ class Controller:
 
     @pytest.hookimpl(tryfirst=True)  # the workers are done: clean up before the results are written
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        if self.suite.interrupts.interrupted and (xdist := session.config.pluginmanager.getplugin("dsession")):
-            xdist.nodemanager.teardown_nodes()  # an interrupted run: wait for the stopping workers first
+        self._finish(session)
+
+    def _finish(self, session: pytest.Session) -> None:
+        xdist = session.config.pluginmanager.getplugin("dsession")
+        if self.suite.interrupts.interrupted and (nodes := getattr(xdist, "nodemanager", None)) is not None:
+            nodes.teardown_nodes()  # an interrupted run: wait for the stopping workers first
         if self.run is not None:
             clean_up(self.suite, self.run)
             self.run = None

@@ -8,6 +8,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,14 +23,16 @@ from tests.conftest import reference_target, run_sweep, suite_environment
 
 
 @contextmanager
-def _suite_process(tmp_path: Path, server: ReferenceServer, *args: str) -> Iterator[subprocess.Popen[str]]:
+def _suite_process(
+    tmp_path: Path, server: ReferenceServer, *args: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[str]]:
     command = [sys.executable, "-m", "conformance", "run", "--output", str(tmp_path), *reference_target(server)]
     process = subprocess.Popen(
         [*command, *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
-        env=suite_environment({"PYTHONUNBUFFERED": "1"}),
+        env=suite_environment({"PYTHONUNBUFFERED": "1", **(env or {})}),
         cwd=tmp_path,
         start_new_session=True,  # a process group of its own, as in a terminal: Ctrl-C reaches all of it
     )
@@ -96,6 +99,41 @@ def test_an_interrupted_parallel_run_stops_its_workers_then_cleans_up(tmp_path: 
     assert summary["not_run"] == summary["available"] - summary["total"] > 0
     assert f"; {summary['not_run']} not run: the run was stopped" in output and "not selected" not in output
     assert "press Ctrl-C again" not in output
+
+
+@pytest.mark.parametrize("signals", [1, 3], ids=["cleaned-up", "cleanup-aborted"])
+def test_an_interrupt_while_the_workers_start_still_cleans_up(tmp_path: Path, signals: int) -> None:
+    """The `run` process opens the run (its namespace) before pytest-xdist starts the workers; a signal
+    while they start must still clean up (pytest does not finish a session whose start was interrupted),
+    and a cleanup aborted by a third signal names the sweep that removes the rest. A plugin holds the
+    start open until the signal comes."""
+    marker = tmp_path / "workers-starting"
+    (tmp_path / "slow_start.py").write_text(
+        "import os, time\n"
+        "def pytest_xdist_setupnodes(config, specs):\n"
+        "    open(os.environ['STARTING'], 'w').close()\n"
+        "    time.sleep(60)\n"
+    )
+    env = {"PYTHONPATH": str(tmp_path), "STARTING": str(marker)}
+    args = ("--workers", "2", "--", "-p", "slow_start")
+    with _server(200) as server, _suite_process(tmp_path, server, *args, env=env) as process:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert len(server.store.namespaces()) == 1  # the run is open
+        process.send_signal(signal.SIGTERM)
+        if signals == 3:
+            _read_until(process, "cleaning up what the run created")
+            process.send_signal(signal.SIGTERM)
+            _read_until(process, "press Ctrl-C again to abort")
+            process.send_signal(signal.SIGTERM)
+        output = process.stdout.read() if process.stdout else ""
+        assert process.wait(timeout=120) == 3, output
+        if signals == 1:
+            assert server.store.namespaces() == [], output
+        else:
+            assert "left behind: cleanup aborted: swr-conformance sweep --journal" in output, output
+    assert "interrupted before any check finished" in output and "Traceback" not in output
 
 
 def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_path: Path) -> None:
