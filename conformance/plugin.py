@@ -157,6 +157,9 @@ def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, targ
         suite.setup_error = f"target is broken, no check ran: {exc}"
     except ConfigurationError as exc:
         suite.setup_error, suite.usage_error = f"configuration error, no check ran: {exc}", True
+    except BaseException:  # interrupted while the run opens: what it created already goes too
+        clean_up(suite, run)
+        raise
     return run
 
 

@@ -35,8 +35,8 @@ class Controller:
         suite = self.suite
         assert suite.settings is not None
         suite.available = len(catalog())
-        self.run = open_run(suite, suite.settings, session.config, self._target)
         try:
+            self.run = open_run(suite, suite.settings, session.config, self._target)
             return (yield)
         except BaseException:  # e.g. interrupted while the workers start: pytest will not finish this session
             self._finish(session)

@@ -20,6 +20,7 @@ from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, run_sweep, suite_environment
+from tests.hostile import After, HostileProxy, Rule
 
 
 @contextmanager
@@ -99,6 +100,35 @@ def test_an_interrupted_parallel_run_stops_its_workers_then_cleans_up(tmp_path: 
     assert summary["not_run"] == summary["available"] - summary["total"] > 0
     assert f"; {summary['not_run']} not run: the run was stopped" in output and "not selected" not in output
     assert "press Ctrl-C again" not in output
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_an_interrupt_while_the_run_creates_its_namespace_removes_it(tmp_path: Path, workers: str) -> None:
+    """The signal lands after the target created the run's namespace but before it answered (a proxy
+    holds the answer back): the namespace, journaled before it was asked for, is removed all the same."""
+    held = Rule("POST", r"^/v2/manage/namespaces$", after=_held_back(3.0), times=1)
+    with _server(0) as server, HostileProxy(server.url, [held]) as proxy:
+        endpoint = ("--endpoint", proxy.url, "--registry", server.url)
+        with _suite_process(tmp_path, server, *endpoint, "--workers", workers) as process:
+            deadline = time.monotonic() + 60
+            while not server.store.namespaces() and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            process.send_signal(signal.SIGTERM)
+            output = process.stdout.read() if process.stdout else ""
+            assert process.wait(timeout=120) == 3, output
+        assert server.store.namespaces() == [], output
+    assert "Traceback" not in output
+
+
+def _held_back(seconds: float) -> After:
+    def answer(request: object, upstream: httpx.Response) -> None:
+        time.sleep(seconds)  # the proxy's loop stalls too: nothing else passes meanwhile
+
+    return answer
+
+
+def _journals(tmp_path: Path) -> str:
+    return "".join(path.read_text() for path in tmp_path.glob("journals/*.jsonl"))
 
 
 @pytest.mark.parametrize("signals", [1, 3], ids=["cleaned-up", "cleanup-aborted"])
