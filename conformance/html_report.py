@@ -20,6 +20,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from conformance.cache import cache_dir
+
 ALLURE_VERSION = "3.18.0"
 HISTORY_FILE = "allure-history.jsonl"
 _LAST_RENDERED = "allure-history.run-id"  # the run last added to the history
@@ -41,13 +43,6 @@ _EMBEDDED = re.compile(r'd\("([^"]+)","([A-Za-z0-9+/=]*)"\)')
 
 class ReportError(Exception):
     """The HTML report could not be made; the message says why and what to do."""
-
-
-def cache_dir(env: dict[str, str] | os._Environ[str] = os.environ) -> Path:
-    """`$SWR_CONFORMANCE_CACHE`, else `$XDG_CACHE_HOME/swr-conformance`, else `~/.cache/swr-conformance`."""
-    if explicit := env.get("SWR_CONFORMANCE_CACHE"):
-        return Path(explicit)
-    return Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "swr-conformance"
 
 
 def allure_executable(say: Callable[[str], None], cache: Path | None = None) -> Path:

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import pytest
 
 from conformance import __version__, allure_labels, allure_results, results
+from conformance.cache import keep_hypothesis_files_in_the_cache
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.client import SwrClient
 from conformance.context import CheckContext
@@ -339,8 +340,9 @@ class SuitePlugin:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.selected = sum(check_of(item) is not None for item in session.items)
-        if self.selected:  # what is loaded by now lives as long as the run: the collector skips it from here on
-            gc.freeze()
+        if self.selected:  # a run of the suite's checks
+            keep_hypothesis_files_in_the_cache()
+            gc.freeze()  # what is loaded by now lives as long as the run: the collector skips it from here on
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_report_teststatus(self, report: pytest.TestReport) -> tuple[str, str, str] | None:

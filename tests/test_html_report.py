@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from conformance.allure_results import environment_of, executor_of
+from conformance.cache import cache_dir
 from conformance.contract.profiles import load_profile
-from conformance.html_report import CATEGORIES, HISTORY_FILE, ReportError, allure_executable, cache_dir, embedded_files
+from conformance.html_report import CATEGORIES, HISTORY_FILE, ReportError, allure_executable, embedded_files
 from conformance.reference.config import ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer

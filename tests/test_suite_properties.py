@@ -19,9 +19,15 @@ from tests.conftest import reference_target, run_suite
 from tests.hostile import HostileProxy, Rule
 
 
-def test_the_properties_pass_and_record_their_budget(tmp_path: Path) -> None:
-    run = run_suite(tmp_path / "reports", "-k", "property/", "--seed", "3", "--examples", "5")
+def test_the_properties_pass_record_their_budget_and_keep_hypothesis_files_in_the_cache(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    run = run_suite(
+        tmp_path / "reports", "-k", "property/", "--seed", "3", "--examples", "5",
+        env={"SWR_CONFORMANCE_CACHE": str(cache)},
+    )  # fmt: skip
     assert run.returncode == 0, run.stdout + run.stderr
+    # hypothesis' Unicode tables and constants: in the suite's cache, not in the working directory
+    assert not (tmp_path / ".hypothesis").exists() and (cache / "hypothesis" / "unicode_data").is_dir()
     assert set(run.outcomes()) == {
         "property/invalid-name",
         "property/absent-name",
