@@ -93,8 +93,47 @@ def _directory(path: Path) -> bool:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", f"{MARKER}(id): a conformance check with a stable id")
-    if not any(isinstance(p, SuitePlugin) for p in config.pluginmanager.get_plugins()):
-        config.pluginmanager.register(SuitePlugin(None), PLUGIN_NAME)
+    if any(isinstance(p, SuitePlugin) for p in config.pluginmanager.get_plugins()):
+        return  # `run` registered its own
+    suite = SuitePlugin(None)
+    config.pluginmanager.register(suite, PLUGIN_NAME)
+    if (workers := _distributed_suite(config)) is not None:  # plain `pytest ... -n N`: one run, as `run --workers N`
+        from conformance.workers import Controller  # it imports this module
+
+        suite.settings = replace(plain_pytest_settings(suite, config), workers=workers)
+        config.pluginmanager.register(Controller(suite), f"{PLUGIN_NAME}-controller")
+
+
+def _distributed_suite(config: pytest.Config) -> int | None:
+    """The number of pytest-xdist workers, when this process hands the suite's checks out to them."""
+    if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no" or not config.option.tx:
+        return None
+    pyargs = config.getoption("pyargs", False)
+
+    def suite(arg: str) -> bool:
+        name = arg.split("::")[0]
+        if pyargs and (name == "conformance.suite" or name.startswith("conformance.suite.")):
+            return True
+        path = Path(name).resolve()
+        return path == SUITE_DIR or SUITE_DIR in path.parents
+
+    if not any(suite(arg) for arg in config.args):
+        return None
+    from xdist.workermanage import parse_tx_spec_config  # type: ignore[import-untyped]
+
+    return len(parse_tx_spec_config(config))
+
+
+def plain_pytest_settings(suite: SuitePlugin, config: pytest.Config) -> Settings:
+    """The run's settings from `--swr-*`, the environment and the config file; a usage error stops the run.
+    (`run` has checked all this before starting pytest.)"""
+    try:
+        settings = settings_from_pytest(config)
+        settings.writable_output()
+        suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
+    except (SettingsError, BaselineError) as exc:
+        suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
+    return settings
 
 
 @pytest.fixture(scope="session")
@@ -110,14 +149,7 @@ def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
         finally:
             clean_up(suite, run)
         return
-    settings = suite.settings
-    if settings is None:  # plain pytest; `run` has checked all this before starting pytest
-        try:
-            settings = settings_from_pytest(request.config)
-            settings.writable_output()
-            suite.baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
-        except (SettingsError, BaselineError) as exc:
-            suite.stop(f"swr-conformance: {exc}", results.EXIT_USAGE)
+    settings = suite.settings or plain_pytest_settings(suite, request.config)
     with contextlib.ExitStack() as target:
         run = open_run(suite, settings, request.config, target)
         try:

@@ -4,11 +4,14 @@ Allure results for every check, findings reported as in one process, cleanup onc
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from conformance.contract.profiles import load_profile
-from conformance.reference.config import ReferenceConfig
+from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from conformance.suite import catalog
@@ -73,3 +76,24 @@ def test_a_parallel_run_honours_the_baseline(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stdout + run.stderr
     gate = run.results["summary"]["gate"]
     assert gate["passed"] and [k["check"] for k in gate["known"]] == ["delete/204/siblings-survive"]
+
+
+def test_plain_pytest_with_n_workers_is_one_run_too(tmp_path: Path) -> None:
+    """`pytest --swr-endpoint URL -n 2`, the habit of every pytest user: one run (the process that hands
+    out the checks opens it, as `run --workers` does), not a crash and not one run per worker."""
+    with ReferenceServer(ReferenceConfig(profile=load_profile())) as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")}
+        env |= {"SWR_TOKEN": DEV_TOKEN, "SWR_REGISTRY_USERNAME": "swr-dev", "SWR_REGISTRY_PASSWORD": "swr-dev-password"}
+        process = subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "-n", "2", "--swr-endpoint", server.url,
+             "--swr-output", str(tmp_path / "out"), "-k", "delete/204 or delete/404"],
+            capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path,
+        )  # fmt: skip
+        assert server.store.namespaces() == []
+    assert process.returncode == 0, process.stdout + process.stderr
+    results = json.loads((tmp_path / "out" / "results.json").read_text())
+    assert results["summary"]["verdict"] == "conformant" and results["selection"]["workers"] == 2
+    run_id = results["run_id"]
+    journals = {p.name for p in (tmp_path / "out" / "journals").glob("*.jsonl")}
+    assert journals == {f"{run_id}.jsonl", f"{run_id}-gw0.jsonl", f"{run_id}-gw1.jsonl"}
+    assert " · 2 workers" in process.stdout
