@@ -121,15 +121,23 @@ def _serve(listener: socket.socket, watch: int) -> None:
             _wait_for(workers)
             return
         connection, _ = listener.accept()
-        message, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
-        while chunk := connection.recv(1 << 16):
-            message += chunk
-        pid = os.fork()
-        if pid == 0:
-            listener.close()
-            os.close(watch)
-            _worker(connection, fds, json.loads(message))  # never returns
-        workers.add(pid)
+        fds: list[int] = []
+        try:
+            message, fds, _, _ = socket.recv_fds(connection, 1 << 16, 3)
+            while chunk := connection.recv(1 << 16):
+                message += chunk
+            request = json.loads(message)
+            if len(fds) != 3:
+                raise ValueError(f"{len(fds)} file descriptors")
+        except (OSError, ValueError) as exc:  # a launcher that died or was not one: the next may be fine
+            print(f"swr-conformance: a worker could not start: {exc}", file=sys.stderr)
+        else:
+            pid = os.fork()
+            if pid == 0:
+                listener.close()
+                os.close(watch)
+                _worker(connection, fds, request)  # never returns
+            workers.add(pid)
         connection.close()
         for fd in fds:
             os.close(fd)

@@ -69,6 +69,25 @@ def test_a_workers_exit_status_and_errors_reach_the_launcher(tmp_path: Path) -> 
     assert raised["status"] == 1 and "ValueError: broken worker" in str(raised["stderr"])
 
 
+def test_a_connection_that_is_no_launcher_does_not_stop_the_zygote(tmp_path: Path) -> None:
+    script = _LAUNCH.replace(
+        "worker = subprocess.run(",
+        "import socket\n"
+        "stray = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+        "stray.connect(zygote.socket_path); stray.sendall(b'not a request'); stray.close()\n"
+        "assert subprocess.run([*launcher, '-u', '-c', 'pass'], timeout=60).returncode == 0\n"
+        "worker = subprocess.run(",
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script, "print('still serving')", str(tmp_path)],
+        capture_output=True, text=True, timeout=120, env=suite_environment(),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    result = json.loads(done.stdout)
+    assert (result["status"], result["stdout"]) == (0, "still serving\n"), result
+    assert "a worker could not start" in done.stderr
+
+
 def test_the_zygote_ends_with_the_run_and_kills_a_worker_that_lingers(tmp_path: Path) -> None:
     """The launcher is killed (as xdist does to a worker that will not stop); the worker lingers, ignoring
     its signals; closing the zygote kills it after the grace period."""
