@@ -110,14 +110,14 @@ def _distributed_suite(config: pytest.Config) -> int | None:
         return None
     pyargs = config.getoption("pyargs", False)
 
-    def suite(arg: str) -> bool:
+    def names_the_suite(arg: str) -> bool:
         name = arg.split("::")[0]
         if pyargs and (name == "conformance.suite" or name.startswith("conformance.suite.")):
             return True
         path = Path(name).resolve()
         return path == SUITE_DIR or SUITE_DIR in path.parents
 
-    if not any(suite(arg) for arg in config.args):
+    if not any(names_the_suite(arg) for arg in config.args):
         return None
     from xdist.workermanage import parse_tx_spec_config  # type: ignore[import-untyped]
 

@@ -1,4 +1,4 @@
-"""Parallel runs (`run --workers N`) on pytest-xdist: one run, N processes.
+"""Parallel runs (`run --workers N`, or plain `pytest -n N` over the suite) on pytest-xdist: one run, N processes.
 
 The controller (this plugin, in the `run` process) opens the run before any worker starts: target,
 preflight, run id, namespace, seed. It hands them to each worker (`workerinput`); a worker joins the run
