@@ -283,8 +283,6 @@ def run(
 
 def _run_suite(settings: Settings, baseline: Baseline | None, keyword: str | None, pytest_args: tuple[str, ...]) -> int:
     """The suite through pytest with only its own plugins; the exit status of the run."""
-    out = settings.output_dir
-    shutil.rmtree(out / "allure-results", ignore_errors=True)  # once here: each parallel worker would again
     zygote = worker_start.start() if settings.processes > 1 else None
     try:
         return _run_pytest(settings, baseline, keyword, pytest_args, zygote)
@@ -310,6 +308,7 @@ def _run_pytest(
     zygote: worker_start.Zygote | None,
 ) -> int:
     out = settings.output_dir
+    shutil.rmtree(out / "allure-results", ignore_errors=True)  # once here: each parallel worker would again
     args = [
         str(SUITE_DIR),
         "-c", os.devnull,  # the suite's behaviour does not depend on the caller's pytest configuration

@@ -40,6 +40,7 @@ LAUNCHER = Path(__file__).with_name("worker_launch.py")
 PRELOAD = ("xdist.remote", "allure_pytest.plugin", "schemathesis")
 #: How long the zygote waits for its workers once `run` has ended, before it kills them.
 GRACE_S = 10.0
+_SOCKET = "zygote"  # its name in the run's private temporary directory
 
 
 class Zygote:
@@ -50,7 +51,7 @@ class Zygote:
 
     @property
     def socket_path(self) -> str:
-        return os.path.join(self._directory, "zygote")
+        return os.path.join(self._directory, _SOCKET)
 
     def python(self) -> str:
         """The `python=` of xdist's popen spec: the launcher, connected to this zygote."""
@@ -73,7 +74,7 @@ def start() -> Zygote | None:
     directory = tempfile.mkdtemp(prefix="swrc-workers-")
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        listener.bind(os.path.join(directory, "zygote"))
+        listener.bind(os.path.join(directory, _SOCKET))
         listener.listen(64)
     except OSError:  # e.g. a TMPDIR too long for a socket path
         listener.close()

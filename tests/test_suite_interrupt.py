@@ -9,7 +9,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -53,6 +53,22 @@ def _read_until(process: subprocess.Popen[str], marker: str, count: int = 1) -> 
         assert line, f"the run ended before {marker!r}: {''.join(lines)}"
         lines.append(line)
     return lines
+
+
+def _wait_until(holds: Callable[[], object], process: subprocess.Popen[str], timeout: float = 60) -> None:
+    """Until `holds()` is true (or the run ended, or `timeout`)."""
+    deadline = time.monotonic() + timeout
+    while not holds() and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
+def _abort_cleanup(process: subprocess.Popen[str], signum: int) -> None:
+    """Interrupt the run, then once more when cleanup starts (announced) and a third time (aborts it)."""
+    process.send_signal(signum)
+    _read_until(process, "cleaning up what the run created")
+    process.send_signal(signum)
+    _read_until(process, "press Ctrl-C again to abort")
+    process.send_signal(signum)
 
 
 def _results(tmp_path: Path) -> dict[str, object]:
@@ -110,9 +126,7 @@ def test_an_interrupt_while_the_run_creates_its_namespace_removes_it(tmp_path: P
     with _server(0) as server, HostileProxy(server.url, [held]) as proxy:
         endpoint = ("--endpoint", proxy.url, "--registry", server.url)
         with _suite_process(tmp_path, server, *endpoint, "--workers", workers) as process:
-            deadline = time.monotonic() + 60
-            while not server.store.namespaces() and process.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.01)
+            _wait_until(server.store.namespaces, process)
             process.send_signal(signal.SIGTERM)
             output = process.stdout.read() if process.stdout else ""
             assert process.wait(timeout=120) == 3, output
@@ -147,15 +161,11 @@ def test_an_interrupt_while_the_workers_start_still_cleans_up(tmp_path: Path, si
     env = {"PYTHONPATH": str(tmp_path), "STARTING": str(marker)}
     args = ("--workers", "2", "--", "-p", "slow_start")
     with _server(200) as server, _suite_process(tmp_path, server, *args, env=env) as process:
-        deadline = time.monotonic() + 60
-        while not marker.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.02)
+        _wait_until(marker.exists, process)
         assert len(server.store.namespaces()) == 1  # the run is open
-        process.send_signal(signal.SIGTERM)
         if signals == 3:
-            _read_until(process, "cleaning up what the run created")
-            process.send_signal(signal.SIGTERM)
-            _read_until(process, "press Ctrl-C again to abort")
+            _abort_cleanup(process, signal.SIGTERM)
+        else:
             process.send_signal(signal.SIGTERM)
         output = process.stdout.read() if process.stdout else ""
         assert process.wait(timeout=120) == 3, output
@@ -184,11 +194,7 @@ def test_a_third_signal_aborts_cleanup_and_sweep_removes_the_rest(tmp_path: Path
     with _server(200) as server:
         with _suite_process(tmp_path, server, "-k", "delete/406") as process:
             _read_until(process, "PASSED", 1)
-            process.send_signal(signal.SIGINT)
-            _read_until(process, "cleaning up what the run created")
-            process.send_signal(signal.SIGINT)
-            _read_until(process, "press Ctrl-C again to abort")
-            process.send_signal(signal.SIGINT)
+            _abort_cleanup(process, signal.SIGINT)
             output = process.stdout.read() if process.stdout else ""
             assert process.wait(timeout=120) == 3, output
         results = _results(tmp_path)
