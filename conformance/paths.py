@@ -1,8 +1,9 @@
 """The URL paths the suite sends, built from names one percent-encoded segment at a time, and read
 back from a final request URL so that the guard judges what is really sent.
 
-No name ever travels raw: `..`, `/`, `?`, `#` or `%` in a name cannot change which resource a
-request addresses.
+Paths travel as the standard clients send them (docker, containerd, skopeo): a segment percent-encodes
+only what RFC 3986 requires, so a digest keeps its `:` and a nested name its `$`. Yet no name changes
+which resource a request addresses: `..`, `/`, `?`, `#` and `%` in a name are always encoded.
 """
 
 from __future__ import annotations
@@ -18,12 +19,16 @@ MANAGE = "/v2/manage/namespaces"
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
-def segment(value: str, keep: str = "") -> str:
-    """One path segment: everything but unreserved characters (and `keep`) percent-encoded, dots too
-    when the segment is `.` or `..` (which a URL parser would otherwise resolve)."""
+#: What RFC 3986 lets a path segment carry as it is, beyond the unreserved characters (`pchar`).
+SEGMENT_SAFE = "!$&'()*+,;=:@"
+
+
+def segment(value: str) -> str:
+    """One path segment: percent-encoded where RFC 3986 requires it, dots too when the segment is `.`
+    or `..` (which a URL parser would otherwise resolve)."""
     if value == "":
         raise ValueError("an empty path segment addresses a different resource")
-    encoded = quote(value, safe=keep)
+    encoded = quote(value, safe=SEGMENT_SAFE)
     return encoded.replace(".", "%2E") if set(encoded) == {"."} else encoded
 
 
@@ -33,7 +38,7 @@ def namespace_path(namespace: str) -> str:
 
 def repository_path(namespace: str, repository: str, *tail: str) -> str:
     """`.../namespaces/{ns}/repos/{repo}[/tail...]`, `/` in the repository sent as `$`."""
-    parts = [namespace_path(namespace), "repos", segment(repository_to_path(repository), keep="$")]
+    parts = [namespace_path(namespace), "repos", segment(repository_to_path(repository))]
     return "/".join([*parts, *(segment(t) for t in tail)])
 
 
