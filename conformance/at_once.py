@@ -21,13 +21,14 @@ _turn = threading.Lock()  # held by the lane whose code runs
 _local = threading.local()  # `.lane`: this thread is a lane
 
 
-def at_once(*calls: Callable[[], Any]) -> list[Any]:
-    """Run `calls` concurrently; their results in order. Once all have ended, the first failure (in the
-    calls' order) is raised. Interrupted meanwhile (Ctrl-C reaches this thread only), the calls not yet
-    begun are dropped and those under way are awaited."""
-    if len(calls) < 2:
+def at_once(*calls: Callable[[], Any], most: int = MOST) -> list[Any]:
+    """Run `calls` concurrently, at most `most` at a time (1: one after the other, in this thread); their
+    results in order. Once all have ended, the first failure (in the calls' order) is raised.
+    Interrupted meanwhile (Ctrl-C reaches this thread only), the calls not yet begun are dropped and
+    those under way are awaited."""
+    if len(calls) < 2 or most < 2:
         return [call() for call in calls]
-    pool = ThreadPoolExecutor(max_workers=min(len(calls), MOST), thread_name_prefix="swr-at-once")
+    pool = ThreadPoolExecutor(max_workers=min(len(calls), most), thread_name_prefix="swr-at-once")
     try:
         running = [pool.submit(call) for call in calls]
         with network_wait():
@@ -39,10 +40,11 @@ def at_once(*calls: Callable[[], Any]) -> list[Any]:
     return [each.result() for each in running]
 
 
-def which(holds: Callable[[T], bool], items: Iterable[T]) -> list[T]:
+def which(holds: Callable[[T], bool], items: Iterable[T], most: int = MOST) -> list[T]:
     """The `items` for which `holds` is true, all asked at once; in their order."""
     asked = list(items)
-    return list(itertools.compress(asked, at_once(*(functools.partial(holds, item) for item in asked))))
+    answers = at_once(*(functools.partial(holds, item) for item in asked), most=most)
+    return list(itertools.compress(asked, answers))
 
 
 @contextlib.contextmanager

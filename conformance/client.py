@@ -10,8 +10,10 @@ target answered, marked `under_test`.
 from __future__ import annotations
 
 import functools
+import json
 import secrets as random_secrets
 import ssl
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -19,13 +21,14 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance.at_once import network_wait, which
+from conformance.at_once import MOST, network_wait, which
 from conformance.contract.credentials import Credentials
 from conformance.contract.names import NameKind, violation
 from conformance.contract.signing import SdkHmacAuth, TamperedSdkHmacAuth
 from conformance.outcomes import Broken, GuardRefused, InvalidServerName, SetupFailed, TargetUnreachable
 from conformance.paths import (
     MANAGE,
+    READS,
     TAG_PATTERN,
     Target,
     UnsafePath,
@@ -97,14 +100,21 @@ class SwrClient:
         timeout: float = 30.0,
         retry: RetryPolicy | None = None,
         ownership: Ownership | None = None,
+        in_flight: int = MOST,
     ) -> None:
+        """`in_flight`: requests sent at once where they are independent (1 against a registry that runs in
+        this process: it shares the interpreter lock, and concurrent requests only slow both down)."""
         self.journal = journal
+        self.in_flight = in_flight
         self.redactor = redactor
         self.credentials = credentials
         self.transcript: list[Exchange] = []
         self.timeout = timeout
         self.retry = retry or RetryPolicy()
         self._ownership = ownership or journal
+        self._changed: list[Target | None] = []  # what each changing request sent may have changed (None: anything)
+        self._counting = threading.Lock()
+        self._thread = threading.local()  # `.last`: the exchange this thread recorded last
         pushing = registry_auth(credentials, endpoints, redactor.add)
         self.can_push = pushing is not None
         hooks = {"request": [self._guard]}
@@ -124,6 +134,20 @@ class SwrClient:
 
     # -- sending ---------------------------------------------------------------------------------
 
+    @property
+    def changes(self) -> int:
+        """How many requests that may change the target this client has sent (a snapshot's stamp)."""
+        return len(self._changed)
+
+    def changed_since(self, stamp: int) -> list[Target | None]:
+        """What the changing requests sent since `stamp` may have changed (None: it cannot tell)."""
+        return self._changed[stamp:]
+
+    def last_exchange(self) -> Exchange:
+        """The exchange the calling thread recorded last (the request that answered its last question)."""
+        exchange: Exchange = self._thread.last
+        return exchange
+
     def may_change(self, namespace: str, repository: str) -> bool:
         """Whether the guard would let a DELETE of this repository through."""
         return self._ownership.owns(Target(namespace, repository))
@@ -136,6 +160,9 @@ class SwrClient:
             raise GuardRefused(f"refusing {exc}") from None
         if target is not None and not self._ownership.owns(target):
             raise GuardRefused(f"refusing {request.method} {request.url.path}: this run did not create {target}")
+        if request.method not in READS:
+            with self._counting:
+                self._changed.append(target or _created(request))
 
     def _send(
         self, client: httpx.Client, method: str, url: str | httpx.URL, *, under_test: bool = False, **kwargs: Any
@@ -172,7 +199,7 @@ class SwrClient:
         except httpx.TransportError as exc:
             error = f"{type(exc).__name__}: {exc or 'no answer within the deadline'}"
             exchange = Exchange(request, None, self.redactor, error=error, under_test=under_test)
-            self.transcript.append(exchange)
+            self._record(exchange)
             reset = isinstance(exc, httpx.NetworkError | httpx.RemoteProtocolError)  # not a timeout: no retry
             wait = self.retry.wait_after_reset(attempt) if reset and not under_test else None
             if wait is None:
@@ -180,8 +207,12 @@ class SwrClient:
             time.sleep(wait)
             return None
         exchange = Exchange(response.request, response, self.redactor, under_test=under_test)
-        self.transcript.append(exchange)
+        self._record(exchange)
         return exchange
+
+    def _record(self, exchange: Exchange) -> None:
+        self.transcript.append(exchange)
+        self._thread.last = exchange
 
     def _why_stop(self, exchange: Exchange) -> str:
         after = retry_after(exchange.response) if exchange.response is not None else None
@@ -236,26 +267,37 @@ class SwrClient:
     def repositories(self, namespace: str) -> dict[str, str | None]:
         """The repositories in `namespace` (`GET /v2/manage/repos?namespace=`): name -> created, names checked."""
         what = f"list repositories of {namespace}"
-        data = self._json(self._setup("GET", "/v2/manage/repos", what, params={"namespace": namespace}))
-        items = data if isinstance(data, list) else []
+        listing = self._setup("GET", "/v2/manage/repos", what, ok=(404,), params={"namespace": namespace})
+        items = self._json(listing) if listing.status != 404 else []
+        items = items if isinstance(items, list) else []
         found = [item for item in items if isinstance(item, dict) and item.get("namespace", namespace) == namespace]
         return {_server_name(item.get("name"), NameKind.REPOSITORY): item.get("created") for item in found}
 
     def tags(self, namespace: str, repository: str) -> list[str]:
-        """The repository's tags; a tag name that breaks the OCI tag grammar is a finding, never a request."""
+        """The repository's tags (none where it is not found); a tag name that breaks the OCI tag grammar
+        is a finding, never a request."""
         what = f"list tags of {namespace}/{repository}"
-        data = self._json(self._setup("GET", repository_path(namespace, repository, "tags"), what))
+        listing = self._setup("GET", repository_path(namespace, repository, "tags"), what, ok=(404,))
+        data = self._json(listing) if listing.status != 404 else []
         if not isinstance(data, list) or not all(isinstance(t, dict) for t in data):
-            raise SetupFailed(f"list tags of {namespace}/{repository}: not a JSON list of tag objects")
-        tags = [t.get("Tag", t.get("tag")) for t in data]
-        for tag in tags:
-            if not isinstance(tag, str) or not TAG_PATTERN.match(tag):
-                raise InvalidServerName(f"list tags of {namespace}/{repository} returned an invalid tag name {tag!r}")
-        return sorted(tags)
+            raise SetupFailed(f"{what}: not a JSON list of tag objects")
+        return _checked_tags([t.get("Tag", t.get("tag")) for t in data], what)
+
+    def oci_tags(self, namespace: str, repository: str) -> list[str]:
+        """The repository's tags by the OCI API (`tags/list`; none where the name is unknown)."""
+        what = f"OCI tags/list of {namespace}/{repository}"
+        listing = self._send(self._registry, "GET", oci_path(namespace, repository, "tags", "list"))
+        if listing.status == 404:
+            return []
+        data = self._json(listing) if listing.status == 200 else None
+        if not isinstance(data, dict):
+            raise SetupFailed(f"{what}: {listing.summary()}")
+        return _checked_tags(data.get("tags") or [], what)
 
     def delete_tag(self, namespace: str, repository: str, tag: str) -> None:
         path = repository_path(namespace, repository, "tags", tag)
         self._setup("DELETE", path, f"delete tag {namespace}/{repository}:{tag}")
+        self.journal.untagged(Target(namespace, repository), tag)
 
     def push_image(self, namespace: str, repository: str, tag: str) -> Image:
         """Push a tiny image unique to this repository through the OCI API (creates the repository)."""
@@ -263,10 +305,11 @@ class SwrClient:
         name = oci_path(namespace, repository).removeprefix("/v2/")
         self.journal.intend_repository(namespace, repository)
         try:
-            push_image(self.oci, name, segment(tag), image)
+            push_image(self.oci, name, segment(tag), image, most=self.in_flight)
         except PushFailed as exc:
             raise SetupFailed(f"pushing {namespace}/{repository}:{tag} failed: {exc}") from None
         self.journal.created(Target(namespace, repository))
+        self.journal.pushed(Target(namespace, repository), tag, image.digest)
         return image
 
     def manifest_exists(self, namespace: str, repository: str, digest: str) -> bool:
@@ -278,11 +321,11 @@ class SwrClient:
 
     def pullable(self, namespace: str, repository: str, digests: Iterable[str]) -> list[str]:
         """Which of `digests` the registry serves as manifests of the repository (asked at once)."""
-        return which(functools.partial(self.manifest_exists, namespace, repository), digests)
+        return which(functools.partial(self.manifest_exists, namespace, repository), digests, self.in_flight)
 
     def existing(self, namespace: str, repositories: Iterable[str]) -> list[str]:
         """Which of `repositories` exist (asked at once)."""
-        return which(functools.partial(self.repository_exists, namespace), repositories)
+        return which(functools.partial(self.repository_exists, namespace), repositories, self.in_flight)
 
     def registry_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         response = self._send(self._registry, method, url, **kwargs).response
@@ -336,6 +379,30 @@ class OciSession:
 
     def request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         return self._client.registry_request(method, url, **kwargs)
+
+
+def _created(request: httpx.Request) -> Target | None:
+    """What a creating POST names in its body (a namespace, or a repository of the namespace in its path)."""
+    try:
+        body = json.loads(request.content or b"null")
+    except ValueError:
+        return None
+    parts = request.url.path.split("/")
+    if not isinstance(body, dict) or parts[:4] != ["", "v2", "manage", "namespaces"]:
+        return None
+    if len(parts) == 4 and isinstance(body.get("namespace"), str):
+        return Target(body["namespace"])
+    if len(parts) == 6 and isinstance(body.get("repository"), str):
+        return Target(parts[4], body["repository"])
+    return None
+
+
+def _checked_tags(tags: list[object], what: str) -> list[str]:
+    """Tags a server listed, sorted; one that breaks the OCI tag grammar is a finding."""
+    for tag in tags:
+        if not isinstance(tag, str) or not TAG_PATTERN.match(tag):
+            raise InvalidServerName(f"{what} returned an invalid tag name {tag!r}")
+    return sorted(str(tag) for tag in tags)
 
 
 def _server_name(name: object, kind: NameKind) -> str:

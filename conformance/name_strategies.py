@@ -7,9 +7,11 @@ Every name embeds the run's prefix, so that a generated DELETE can only reach wh
 
 from __future__ import annotations
 
+import re
+
 from hypothesis import strategies as st
 
-from conformance.contract.names import SYNTAX, NameKind, NameRule, repository_to_path, violation
+from conformance.contract.names import SYNTAX, NameKind, NameRule, is_valid, repository_to_path, violation
 
 _ALNUM = "abcdefghijklmnopqrstuvwxyz0123456789"
 _ILLEGAL = "ABCZ@#%!~+=:;,é仓 "
@@ -77,3 +79,19 @@ def path_formats() -> dict[str, st.SearchStrategy[str]]:
         SYNTAX[NameKind.NAMESPACE].path_format: spelled(NameKind.NAMESPACE),
         SYNTAX[NameKind.REPOSITORY].path_format: spelled(NameKind.REPOSITORY).map(repository_to_path),
     }
+
+
+_SWAPS = {"_": "-.", "-": "_.", ".": "_-", "/": "-"}
+
+
+def neighbours(name: str, keep: int = 0) -> list[str]:
+    """Valid repository names that differ from `name` by exactly one thing, past its first `keep`
+    characters: a separator swapped for another, `__` for `_` and back, the last character changed, a
+    suffix added, the last character dropped, the nested parent and a child."""
+    head, tail = name[:keep], name[keep:]
+    found = [tail[:at] + other + tail[at + 1 :] for at, char in enumerate(tail) for other in _SWAPS.get(char, "")]
+    found += [tail[: m.start()] + "_" + tail[m.end() :] for m in re.finditer("__", tail)]
+    found += [tail[: m.start()] + "__" + tail[m.end() :] for m in re.finditer(r"(?<![_])_(?![_])", tail)]
+    found += [tail[:-1] + ("1" if tail.endswith("0") else "0"), tail + "-x", tail + "0", tail[:-1], tail + "/x"]
+    found += [tail.rsplit("/", 1)[0]] if "/" in tail else []
+    return sorted({head + n for n in found if n and head + n != name and is_valid(head + n, NameKind.REPOSITORY)})

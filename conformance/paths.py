@@ -15,6 +15,7 @@ from urllib.parse import quote, unquote
 from conformance.contract.names import repository_from_path, repository_to_path
 
 MANAGE = "/v2/manage/namespaces"
+READS = ("GET", "HEAD", "OPTIONS")  # methods that change nothing
 #: OCI tag grammar (distribution spec); a tag a server returns must match it before it is used.
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
@@ -66,7 +67,7 @@ class UnsafePath(ValueError):
 def changed_by(method: str, raw_path: str) -> Target | None:
     """The resource a request would change, read from its final path; None for one that changes
     nothing (GET, HEAD, and the creating POSTs, which name no existing resource)."""
-    if method in ("GET", "HEAD", "OPTIONS"):
+    if method in READS:
         return None
     raw = raw_path.split("?", 1)[0].split("/")
     if any(part in (".", "..") for part in raw):

@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import pytest
 
 from conformance import __version__, allure_labels, allure_results, results
+from conformance.at_once import MOST
 from conformance.cache import keep_hypothesis_files_in_the_cache
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.client import SwrClient
@@ -168,7 +169,7 @@ def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, targ
     embedded = settings.embedded
     settings = target.enter_context(_target(settings, profile))
     run_id = new_run_id()
-    client = _client(suite, settings, run_id, f"{run_id}.jsonl")
+    client = _client(suite, settings, run_id, f"{run_id}.jsonl", in_flight=1 if embedded else MOST)
     run = RunState(client, settings.namespace)
     seed = settings.seed if settings.seed is not None else random.randrange(2**32)
     suite.budget = _budget(settings, seed)
@@ -206,11 +207,13 @@ def join_run(suite: SuitePlugin, handover: dict[str, Any], worker: str) -> RunSt
     return RunState(client, settings.namespace, shared_namespace=handover["namespace"], tag=f"{worker}-")
 
 
-def _client(suite: SuitePlugin, settings: Settings, run_id: str, journal_file: str) -> SwrClient:
-    """The client of a process of the run, journaling into `journals/<journal_file>`, its secrets redacted."""
+def _client(suite: SuitePlugin, settings: Settings, run_id: str, journal_file: str, in_flight: int = MOST) -> SwrClient:
+    """The client of a process of the run, journaling into `journals/<journal_file>`, its secrets redacted;
+    `in_flight` 1 against the embedded registry, which shares this process (see SwrClient)."""
     suite.redactor.add_credentials(settings.credentials)
     journal = RunJournal(run_id, settings.output_dir / "journals" / journal_file)
-    return SwrClient(settings.endpoints(), settings.credentials, journal, suite.redactor, settings.timeout)
+    endpoints, credentials = settings.endpoints(), settings.credentials
+    return SwrClient(endpoints, credentials, journal, suite.redactor, settings.timeout, in_flight=in_flight)
 
 
 def _budget(settings: Settings, seed: int) -> PropertyBudget:
@@ -254,16 +257,28 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
             if exchange.under_test and (exchange.status or 0) >= 500:
                 ctx.expect_error_information(exchange, "delete.server-error")
     finally:
-        if gone := swr_run.vanished():
-            swr_run.restore(gone)
-        ctx.notes += [f"not removed after the check (cleanup retries it): {left}" for left in swr_run.clear_check()]
-        if collateral := swr_run.vanished():  # the check's own repositories deleted: nothing else may go
-            swr_run.restore(collateral)
-        if gone:
-            ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
-        if collateral:  # a finding about those DELETEs: a deleted empty repository takes nothing with it
-            message = f"deleting the check's repositories afterwards also removed: {', '.join(collateral)}"
-            ctx.fail(message, None, ctx.expectation("delete.empty-repository"))
+        result = suite.results.get(request.node.nodeid)
+        try:
+            _after_check(ctx, swr_run)
+        except Broken as exc:  # the check already has its verdict or cause: this one only adds to it
+            if result is None or result.outcome not in (Outcome.BROKEN, Outcome.FAILED):
+                raise
+            ctx.notes.append(f"after the check: {exc}")
+
+
+def _after_check(ctx: CheckContext, run: RunState) -> None:
+    """Whatever the run created and did not delete still exists; the check's repositories are removed,
+    and that removes nothing else."""
+    if gone := ([] if ctx.settled() else run.vanished()):
+        run.restore(gone)
+    ctx.notes += [f"not removed after the check (cleanup retries it): {left}" for left in run.clear_check()]
+    if collateral := run.vanished():  # the check's own repositories deleted: nothing else may go
+        run.restore(collateral)
+    if gone:
+        ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
+    if collateral:  # a finding about those DELETEs: a deleted empty repository takes nothing with it
+        message = f"deleting the check's repositories afterwards also removed: {', '.join(collateral)}"
+        ctx.fail(message, None, ctx.expectation("delete.empty-repository"))
 
 
 def _suite(config: pytest.Config) -> SuitePlugin:
@@ -359,11 +374,12 @@ class SuitePlugin:
         if call.when == "teardown" and (ctx := item.stash.get(_CONTEXT, None)) is not None:
             result.notes.extend(ctx.notes)
             result.examples = ctx.exploration.examples_tried or None
+            if (step := ctx.subject_expectation) is not None:  # a finding: the step that failed
+                result.condition, result.quote, result.documented = step.condition, step.quote, step.documented
+                result.expected = list(step.statuses)
             if ctx.subject is not None:
                 result.observed = ctx.subject.status
                 result.curl = ctx.subject.curl()
-            if ctx.subject_expected is not None:
-                result.expected = list(ctx.subject_expected)
             if ctx.notes:
                 allure_labels.attach_text("notes", "\n".join(ctx.notes))
         if self.worker:  # the controller of a parallel run rebuilds the result from the report

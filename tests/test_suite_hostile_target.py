@@ -96,7 +96,8 @@ def test_a_target_that_destroys_state_is_non_conformant(tmp_path: Path) -> None:
         run = run_suite(tmp_path / "reports", *reference_target(server), "-k", "delete/204 or delete/404")
     assert run.returncode == 1, run.stdout + run.stderr
     failed = {c["id"]: c["message"] for c in run.results["checks"] if c["outcome"] == "failed"}
-    assert "delete/204/empty-repository" in failed and "vanished: namespace" in failed["delete/204/empty-repository"]
+    message = failed["delete/204/empty-repository"]
+    assert "answered 204; afterwards namespace " in message and " no longer shown by show-namespace" in message
     assert "broken" not in _outcomes(run), run.stdout
 
 

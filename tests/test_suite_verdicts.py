@@ -42,3 +42,17 @@ def test_a_registry_that_reads_references_as_clients_send_them_is_conformant(
     run = _through(tmp_path, target, undecoded, "-k", IMAGE_CHECKS)
     assert run.returncode == 0, run.stdout + run.stderr
     assert set(run.outcomes().values()) == {"passed"}, run.outcomes()
+
+
+def test_a_registry_that_cannot_show_manifests_by_digest_breaks_the_checks_that_need_it(
+    tmp_path: Path, target: ReferenceServer
+) -> None:
+    """Manifests that were just pushed are never served by digest: no check can tell whether a DELETE kept
+    them, so the checks that depend on it are broken with the request that could not observe them."""
+    blind = [Rule(method, r"/manifests/sha256", before=UNKNOWN) for method in ("GET", "HEAD")]
+    run = _through(tmp_path, target, blind, "-k", "delete/406/images-survive or delete/406/repository-with-images")
+    assert run.returncode == 3, run.stdout + run.stderr
+    for check in run.results["checks"]:
+        assert check["outcome"] == "broken", check
+        assert "cannot observe manifest sha256:" in check["message"], check["message"]
+        assert "HEAD " in check["message"] and "-> 404" in check["message"], check["message"]

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 import httpx
 
-from conformance.at_once import at_once
+from conformance.at_once import MOST, at_once
 
 MANIFEST_MEDIA_TYPE = "application/vnd.oci.image.manifest.v1+json"
 CONFIG_MEDIA_TYPE = "application/vnd.oci.image.config.v1+json"
@@ -149,11 +149,18 @@ def push_blob(
 
 
 def push_image(
-    client: Requester, name: str, tag: str, image: Image, chunk_size: int | None = None, mount_from: str | None = None
+    client: Requester,
+    name: str,
+    tag: str,
+    image: Image,
+    chunk_size: int | None = None,
+    mount_from: str | None = None,
+    most: int = MOST,
 ) -> str:
     """Push `image` as `name:tag` (`name` = `namespace/repository`); returns the manifest digest. The
-    config and the layer upload at the same time, the manifest after both."""
-    at_once(*(functools.partial(push_blob, client, name, blob, chunk_size, mount_from) for blob in image.blobs))
+    config and the layer upload at the same time (`most` > 1), the manifest after both."""
+    uploads = (functools.partial(push_blob, client, name, blob, chunk_size, mount_from) for blob in image.blobs)
+    at_once(*uploads, most=most)
     response = client.request(
         "PUT", f"/v2/{name}/manifests/{tag}", content=image.manifest, headers={"Content-Type": MANIFEST_MEDIA_TYPE}
     )

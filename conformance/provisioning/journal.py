@@ -36,6 +36,10 @@ class RunJournal:
     repositories: list[Target] = field(default_factory=list)
     existing: set[Target] = field(default_factory=set)  # created and confirmed, not yet deleted
     removed: set[Target] = field(default_factory=set)  # confirmed deleted (or absent)
+    # What the run pushed (in memory only: cleanup and sweep need names, not content). A repository's
+    # current tags (tag -> manifest digest), and every manifest digest ever pushed to it.
+    tags: dict[Target, dict[str, str]] = field(default_factory=dict)
+    digests: dict[Target, set[str]] = field(default_factory=dict)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
     _file: IO[str] | None = field(default=None, repr=False)
     _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # cleanup deletes in threads
@@ -63,9 +67,17 @@ class RunJournal:
         self.existing.add(target)
         self.removed.discard(target)
 
+    def pushed(self, target: Target, tag: str, digest: str) -> None:
+        self.tags.setdefault(target, {})[tag] = digest
+        self.digests.setdefault(target, set()).add(digest)
+
+    def untagged(self, target: Target, tag: str) -> None:
+        self.tags.get(target, {}).pop(tag, None)
+
     def deleted(self, target: Target) -> None:
         self.existing.discard(target)
         self.removed.add(target)
+        self.tags.pop(target, None)
         self._write({"event": "deleted", "namespace": target.namespace, "repository": target.repository})
 
     def existing_repositories(self) -> list[Target]:

@@ -11,6 +11,7 @@ from conformance.client import SwrClient
 from conformance.outcomes import Broken, SetupFailed
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal
+from conformance.snapshot import Scope
 from conformance.transcript import Exchange
 
 
@@ -44,12 +45,20 @@ class RunState:
         """A repository name no one else uses: `<run id>-<n>-<stem>`."""
         return f"{self.run_id}-{self._tag}{next(self._counter)}-{stem}"
 
+    def scope(self) -> Scope:
+        """What this process can see of the target and call its own: every repository in a namespace it
+        created, elsewhere those named with its prefix (see snapshot.py)."""
+        namespaces = tuple(self._namespaces())
+        exclusive = frozenset(ns for ns in namespaces if ns in self.journal.namespaces)
+        return Scope(namespaces, exclusive, f"{self.run_id}-{self._tag}")
+
     @property
     def may_create_namespaces(self) -> bool:
         return self.given_namespace is None
 
     def other_namespace(self) -> str:
-        """A second namespace of the run's own, created on first use."""
+        """A second namespace of the run's own, created on first use in a check and removed after it (every
+        snapshot asks about each namespace of the run)."""
         if self._other is None:
             self.client.create_namespace(f"{self.run_id}-{self._tag}ns2")
             self._other = f"{self.run_id}-{self._tag}ns2"
@@ -66,9 +75,11 @@ class RunState:
     def vanished(self) -> list[str]:
         """What the run created (or was given) and has not deleted, but the target no longer shows."""
         namespaces, targets = self._namespaces(), self.journal.existing_repositories()
+        most = self.client.in_flight
         shown, found = at_once(  # every question at once: one round trip against a remote target
-            lambda: which(self.client.namespace_exists, namespaces),
-            lambda: which(lambda target: self.client.repository_exists(*_pair(target)), targets),
+            lambda: which(self.client.namespace_exists, namespaces, most),
+            lambda: which(lambda target: self.client.repository_exists(*_pair(target)), targets, most),
+            most=most,
         )
         gone = [f"namespace {ns}" for ns in namespaces if ns not in shown]
         for target in targets:
@@ -88,8 +99,16 @@ class RunState:
                 self.client.create_namespace(namespace)
 
     def clear_check(self) -> list[str]:
-        """Remove the repositories a check left (so later checks start clean); what could not be removed."""
-        return self._remove_all(self.journal.existing_repositories())
+        """Remove the repositories a check left, and its second namespace (so later checks start clean);
+        what could not be removed."""
+        left = self.remove(self.journal.existing_repositories())
+        if self._other is not None and not left:
+            try:
+                self.client.delete_namespace(self._other)
+                self._other = None
+            except Broken as exc:  # it stays the run's, for the next check and the cleanup
+                left.append(f"namespace {self._other} ({exc})")
+        return left
 
     # -- end of run ------------------------------------------------------------------------------
 
@@ -107,7 +126,7 @@ class RunState:
                 continue  # no listing on this target: the journal has to do
             mine = namespace in self.journal.namespaces
             targets.update(dict.fromkeys(Target(namespace, r) for r in listed if mine or self.run_id in r))
-        leftovers += self._remove_all(list(targets))
+        leftovers += self.remove(list(targets))
         for namespace in reversed(self.journal.namespaces):
             try:
                 self.client.delete_namespace(namespace)
@@ -117,7 +136,7 @@ class RunState:
                 leftovers.append(f"namespace {namespace} ({exc})")
         return leftovers
 
-    def _remove_all(self, targets: list[Target]) -> list[str]:
+    def remove(self, targets: list[Target]) -> list[str]:
         """Remove the repositories, several at once; what could not be removed, and why."""
         lefts = remove_repositories(self.client, targets)
         for target, left in zip(targets, lefts, strict=True):
@@ -127,7 +146,8 @@ class RunState:
 
     def _namespaces(self) -> list[str]:
         given = [ns for ns in (self.given_namespace, self.shared_namespace) if ns]
-        return given + [ns for ns in self.journal.namespaces if ns not in given]
+        made = [ns for ns in self.journal.namespaces if Target(ns) not in self.journal.removed]
+        return given + [ns for ns in made if ns not in given]
 
 
 def _pair(target: Target) -> tuple[str, str]:
@@ -137,7 +157,7 @@ def _pair(target: Target) -> tuple[str, str]:
 
 def remove_repositories(client: SwrClient, targets: list[Target]) -> list[str | None]:
     """`remove_repository` for each target, several at once; in their order."""
-    return at_once(*(functools.partial(remove_repository, client, target) for target in targets))
+    return at_once(*(functools.partial(remove_repository, client, target) for target in targets), most=client.in_flight)
 
 
 def remove_repository(client: SwrClient, target: Target) -> str | None:

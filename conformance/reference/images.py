@@ -16,6 +16,8 @@ import httpx
 from conformance.provisioning.image import MANIFEST_ACCEPT
 from conformance.reference.store import Store
 
+CATALOG_PAGE = 1000  # repositories per catalog page
+
 
 class BackendUnavailable(Exception):
     """The OCI backend did not answer as a registry does: the manage API answers 500 with the cause."""
@@ -105,8 +107,14 @@ class DistributionImages:
             await self.delete_tag(namespace, repository, tag["tag"])
 
     async def pushed(self, namespace: str) -> list[str]:
-        catalog = await self._request("GET", "/v2/_catalog", params={"n": 10000})
-        names = catalog.json().get("repositories") or [] if catalog.status_code == 200 else []
+        names: list[str] = []
+        page: str | None = f"/v2/_catalog?n={CATALOG_PAGE}"
+        while page is not None:  # distribution refuses a page larger than its maximum (1000 by default)
+            catalog = await self._request("GET", page)
+            if catalog.status_code != 200:
+                raise BackendUnavailable(f"OCI backend {self._url}: GET {page} answered {catalog.status_code}")
+            names += catalog.json().get("repositories") or []
+            page = catalog.links.get("next", {}).get("url")
         mine = [name.removeprefix(f"{namespace}/") for name in names if name.startswith(f"{namespace}/")]
         return [repository for repository in mine if await self.tags(namespace, repository)]
 

@@ -1,5 +1,6 @@
 """401 — not in the seed document, listed by the current one. Without valid credentials a DELETE
-never succeeds and never deletes; the status seen is judged against the profile."""
+never succeeds, never changes anything and does not tell what exists; the status is judged against the
+profile."""
 
 from __future__ import annotations
 
@@ -14,23 +15,34 @@ SIGNATURE_CASES = [{"probe": probe} for probe in AUTH_PROBES]
 
 @check_cases("delete/401/{credentials}-credentials", "delete.unauthenticated", CASES, severity="blocker")
 def test_unauthenticated_delete(swr: CheckContext, credentials: str) -> None:
-    """A DELETE with {credentials} credentials is not answered 2xx and deletes nothing."""
+    """A DELETE with {credentials} credentials is refused alike whatever exists, and changes nothing."""
     refused_and_kept(swr, credentials)
 
 
 @check_cases("delete/401/aksk-{probe}", "delete.unauthenticated", SIGNATURE_CASES, severity="blocker")
 @requires(signs_requests)
 def test_tampered_signature(swr: CheckContext, probe: str) -> None:
-    """An AK/SK-signed DELETE with {probe} is not answered 2xx and deletes nothing."""
+    """An AK/SK-signed DELETE with {probe} is refused alike whatever exists, and changes nothing."""
     refused_and_kept(swr, probe)
 
 
 def refused_and_kept(swr: CheckContext, credentials: str) -> None:
-    """Not 2xx, the repository still there; the status judged against the profile."""
-    repository = swr.new_repository()
-    response = swr.delete(swr.namespace, repository, credentials=credentials)
-    swr.expect(not 200 <= (response.status or 0) < 300, f"answered {response.status} without valid credentials")
-    swr.expect(swr.client.repository_exists(swr.namespace, repository), "the repository was deleted")
+    """Sent to an existing repository, an absent repository and an absent namespace: never 2xx, the same
+    refusal for all three (a difference tells an unauthenticated caller what exists), nothing changed; the
+    status judged against the profile."""
+    existing = swr.new_repository()
+    targets = {
+        "an existing repository": (swr.namespace, existing),
+        "an absent repository": (swr.namespace, swr.unique("absent")),
+        "an absent namespace": (swr.absent_namespace(), swr.unique()),
+    }
+    answers = {what: swr.delete(*target, credentials=credentials) for what, target in targets.items()}
+    for what, answer in answers.items():
+        swr.expect(not 200 <= (answer.status or 0) < 300, f"{what}: {answer.status} without valid credentials", answer)
+    response = answers["an existing repository"]
+    odd = [answer for answer in answers.values() if answer.status != response.status]
+    seen = ", ".join(f"{what} {answer.status}" for what, answer in answers.items())
+    swr.expect(not odd, f"the refusal tells an unauthenticated caller what exists: {seen}", odd[0] if odd else None)
     expected = swr.expectation()
     if expected.documented:
         swr.expect_status(response)
