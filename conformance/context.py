@@ -59,6 +59,13 @@ class CheckContext:
         self.client.create_repository(namespace or self.namespace, name)
         return name
 
+    def drawing_ground(self) -> tuple[str, str]:
+        """Where the property checks draw repository names, and the prefix they need there: a namespace of
+        the run's own takes the whole grammar; a shared one (`--namespace`) names with the run's prefix."""
+        if (own := self.run.own_namespace()) is not None:
+            return own, ""
+        return self.namespace, f"{self.run.prefix}p-"
+
     def other_namespace(self) -> str:
         """A second namespace of the run's (checks using it declare `@requires(second_namespace)`)."""
         return self.run.other_namespace()

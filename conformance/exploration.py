@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import functools
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar, cast
 
-from hypothesis import HealthCheck, Phase, given, seed, settings
+from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
 from hypothesis.control import current_build_context
 from hypothesis.database import DirectoryBasedExampleDatabase
@@ -70,17 +70,21 @@ class Exploration:
         """Examples and sequences begun, rejected draws included (those of its lanes too)."""
         return self._tried + sum(lane.examples_tried for lane in self._lanes)
 
-    def examples(self, strategy: st.SearchStrategy[T], test: Callable[..., None]) -> None:
-        """Run `test` on examples drawn from `strategy`; a failure is shrunk to a minimal example."""
+    def examples(self, strategy: st.SearchStrategy[T], test: Callable[[T], None], covering: Sequence[T] = ()) -> None:
+        """Run `test` on each of `covering` (always, in order), then on examples drawn from `strategy`
+        (`budget.examples` of them); a drawn failure is shrunk to a minimal example."""
         __tracebackhide__ = True
 
         @functools.wraps(test)  # hypothesis reads its signature, the example database its source
-        def budgeted(*example: T, **named: T) -> None:
+        def budgeted(*example: T, **named: T) -> None:  # hypothesis passes it by the name `test` gives it
             self._admit()
             with self.watch():
                 test(*example, **named)
 
-        self._search(seed(self.budget.seed)(self._settings()(given(strategy)(budgeted))))
+        searched = given(strategy)(budgeted)
+        for value in reversed(covering):  # decorators apply inside out: the first runs first
+            searched = example(value)(searched)
+        self._search(seed(self.budget.seed)(self._settings()(searched)))
 
     def sequences(self, machine: Callable[[Exploration], RuleBasedStateMachine], steps: int, lanes: int = 1) -> None:
         """Run sequences of up to `steps` rules of `machine(lane)`, whose rules run inside `lane.watch()`;
@@ -168,5 +172,6 @@ class Exploration:
             deadline=None,
             database=DirectoryBasedExampleDatabase(self.budget.database),
             suppress_health_check=list(HealthCheck),
+            report_multiple_bugs=False,  # one finding per check, the first (a group of them would read as broken)
             phases=[phase for phase in Phase if phase is not Phase.explain],  # explaining replays too
         )

@@ -174,3 +174,17 @@ def test_plain_pytest_with_an_output_that_is_a_file_is_a_usage_error(tmp_path: P
     output = process.stdout + process.stderr
     assert process.returncode == 2 and "is a file, not a directory" in output, output
     assert "INTERNALERROR" not in output and "Traceback" not in output
+
+
+def test_a_multi_step_finding_reports_the_step_that_failed(tmp_path: Path) -> None:
+    """deletable-once-emptied first expects the refusal: when that step fails, its condition, quote,
+    expected and observed status are the ones reported everywhere, not the check's own."""
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.DELETES_IMAGES}))
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server), "-k", "delete/406/deletable-once-emptied")
+    (check,) = run.results["checks"]
+    assert check["outcome"] == "failed", check
+    assert (check["condition"], check["expected"], check["observed"]) == ("delete.repository-with-images", [406], 204)
+    assert check["quote"] == load_profile().expect("delete.repository-with-images").quote
+    row = next(line for line in run.stdout.splitlines() if line.startswith("delete.repository-with-images "))
+    assert row.split()[1:5] == ["delete/406/deletable-once-emptied", "406", "204", "failed"], row

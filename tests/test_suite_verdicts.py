@@ -1,6 +1,7 @@
 """Verdicts on registries nobody here wrote: a registry that reads references exactly as docker and
-skopeo send them is conformant; a target that cannot show what the run just created makes the checks that
-depend on it broken, naming the request, never failed."""
+skopeo send them is conformant; a target that cannot show what the run just created, or shows what it
+never created, makes the checks that depend on it broken, naming the request, never failed; each kind of
+fault the whole-state postconditions exist for is a finding that names the view."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import pytest
 
 from conformance.contract.profiles import load_profile
 from conformance.reference.config import ReferenceConfig
+from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from tests.conftest import SuiteRun, reference_target, run_suite
 from tests.hostile import Before, HostileProxy, Rule, status
@@ -56,3 +58,42 @@ def test_a_registry_that_cannot_show_manifests_by_digest_breaks_the_checks_that_
         assert check["outcome"] == "broken", check
         assert "cannot observe manifest sha256:" in check["message"], check["message"]
         assert "HEAD " in check["message"] and "-> 404" in check["message"], check["message"]
+
+
+def test_a_view_that_shows_everything_is_no_evidence_that_something_stayed(
+    tmp_path: Path, target: ReferenceServer
+) -> None:
+    """show-repository answers 200 for any name: after a 204 the repository "still shown" is no finding,
+    since the view was never seen answering the other way; the check is broken, saying why."""
+    shown = status(200, json.dumps({"name": "x", "num_images": 0}), "application/json")
+    run = _through(
+        tmp_path, target, [Rule("GET", r"/namespaces/[^/]+/repos/[^/]+$", before=shown)], "-k", "empty-repository"
+    )
+    assert run.returncode == 3, run.stdout + run.stderr
+    (check,) = [c for c in run.results["checks"] if c["id"] == "delete/204/empty-repository"]
+    assert check["outcome"] == "broken" and "cannot tell whether" in check["message"], check["message"]
+    assert "never created" in check["message"]
+
+
+@pytest.mark.parametrize(
+    ("deviation", "check", "finding"),
+    [
+        (Deviation.STILL_LISTED, "delete/204/empty-repository", "still listed by list-repositories"),
+        (Deviation.UNDERSCORE_WILDCARD, "delete/204/siblings-survive", "no longer shown by show-repository"),
+        (Deviation.KEEPS_UNTAGGED_MANIFESTS, "delete/406/deletable-once-emptied", "still pullable by digest"),
+        (Deviation.DISCLOSES_EXISTENCE, "delete/401/none-credentials", "tells an unauthenticated caller what exists"),
+    ],
+    ids=lambda value: str(value) if isinstance(value, Deviation) else "",
+)
+def test_each_kind_of_missed_fault_is_a_finding_naming_the_view(
+    tmp_path: Path, deviation: Deviation, check: str, finding: str
+) -> None:
+    """Gone from one view only, collateral on a near-neighbour, content reachable after the delete,
+    existence disclosed to the unauthenticated: each fails its check, which says what it saw."""
+    config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({deviation}))
+    with ReferenceServer(config) as server:
+        run = run_suite(tmp_path / "reports", *reference_target(server), "-k", check)
+    assert run.returncode == 1, run.stdout + run.stderr
+    (result,) = [c for c in run.results["checks"] if c["id"] == check]
+    assert result["outcome"] == "failed" and finding in result["message"], result["message"]
+    assert "reproduce: curl" in result["message"]

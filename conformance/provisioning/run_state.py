@@ -30,6 +30,7 @@ class RunState:
         self.lost: str | None = None  # why no further check can run (the given namespace vanished)
         self._other: str | None = None
         self._tag = tag
+        self.prefix = f"{self.run_id}-{tag}"  # every repository name this process makes up starts with it
         self._counter = itertools.count(1)
 
     def start(self) -> None:
@@ -43,14 +44,21 @@ class RunState:
 
     def unique(self, stem: str) -> str:
         """A repository name no one else uses: `<run id>-<n>-<stem>`."""
-        return f"{self.run_id}-{self._tag}{next(self._counter)}-{stem}"
+        return f"{self.prefix}{next(self._counter)}-{stem}"
 
     def scope(self) -> Scope:
         """What this process can see of the target and call its own: every repository in a namespace it
         created, elsewhere those named with its prefix (see snapshot.py)."""
         namespaces = tuple(self._namespaces())
         exclusive = frozenset(ns for ns in namespaces if ns in self.journal.namespaces)
-        return Scope(namespaces, exclusive, f"{self.run_id}-{self._tag}")
+        return Scope(namespaces, exclusive, self.prefix)
+
+    def own_namespace(self) -> str | None:
+        """A namespace whose every repository is this process's: the run's, when this process created it;
+        else (a worker of a parallel run) a second one of its own; None when the run may create none."""
+        if self.namespace in self.journal.namespaces:
+            return self.namespace
+        return self.other_namespace() if self.may_create_namespaces else None
 
     @property
     def may_create_namespaces(self) -> bool:

@@ -17,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from conformance.contract import names, signing
+from conformance.reference import deviations
 from conformance.reference import responses as r
 from conformance.reference.deviations import Deviation
 from conformance.reference.limits import MANAGE_BODY_MAX, read_limited
@@ -60,29 +61,33 @@ async def dispatch(request: Request) -> Response:
         allowed = ", ".join(sorted({m for m, _, _ in matches}))
         return r.swr_error_response(405, r.METHOD_NOT_ALLOWED, "method not allowed", {"Allow": allowed})
     shape, handler = chosen
+    params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
     bypass = handler is delete_repository and (
         state.deviates(Deviation.AUTH_BYPASS)
         or (state.deviates(Deviation.SIGNATURE_BYPASS) and "authorization" in request.headers)
     )
     denial = state.auth.manage_denial(request, None)  # before the body is read: a refused body never is
     if denial is not None and not bypass:
-        return _refused(state, denial)
+        return _refused(state, denial, handler, params)
     body = await read_limited(request, MANAGE_BODY_MAX)
     if body is None:
         message = f"a manage-API request body is at most {MANAGE_BODY_MAX} bytes"
         return r.swr_error_response(413, r.INVALID_PARAMETER, message)
     if denial is None and (denial := state.auth.manage_denial(request, body)) is not None and not bypass:
-        return _refused(state, denial)
+        return _refused(state, denial, handler, params)
     if state.fault_requested(request):
         status = state.profile.expect("delete.server-error").status
         if state.deviates(Deviation.BARE_SERVER_ERROR):
             return Response("<html><body>Internal Server Error</body></html>", status, media_type="text/html")
         return r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
-    params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
     return await handler(Call(state, request, params, body))
 
 
-def _refused(state: State, denial: str) -> Response:
+def _refused(state: State, denial: str, handler: Handler, params: list[str]) -> Response:
+    if handler is delete_repository and (
+        deviating := deviations.refused(state, params[0], names.repository_from_path(params[1]))
+    ):
+        return deviating
     status = state.profile.expect("delete.unauthenticated").status
     challenge = {"WWW-Authenticate": f'{signing.ALGORITHM} realm="swr-manage"'}
     return r.swr_error_response(status, r.UNAUTHENTICATED, f"authentication failed: {denial}", challenge)
@@ -247,9 +252,11 @@ async def list_repositories(call: Call) -> Response:
     views = []
     for ns in namespaces:
         await _materialize_namespace(call.state, ns)
+        shown = []
         for name in store.repository_names(ns):
             if (repo := store.repository(ns, name)) is not None:
-                views.append(_repository_view(call, repo, await call.state.images.tags(ns, name)))
+                shown.append(_repository_view(call, repo, await call.state.images.tags(ns, name)))
+        views += deviations.listed(call.state, ns, shown)
     return r.json_ok(views)
 
 
@@ -271,6 +278,8 @@ async def delete_repository(call: Call) -> Response:
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
     if state.deviates(Deviation.DOLLAR_LITERAL) and "$" in call.params[1]:
         repository = call.params[1].replace("$", "-")  # some other repository than the one named
+    if (deviating := deviations.before_delete(state, namespace, repository)) is not None:
+        return deviating
     invalid = _invalid_names(namespace, repository, profile.expect("delete.invalid-name").status)
     if invalid is not None and not state.deviates(Deviation.INVALID_NAME_404):
         return invalid
@@ -288,11 +297,11 @@ async def delete_repository(call: Call) -> Response:
     elif exists and state.deviates(Deviation.LYING_DELETE):
         outcome = Outcome.DONE
     else:
-        keeps_manifests = state.deviates(Deviation.KEEPS_MANIFESTS)
+        keeps_manifests = state.deviates(Deviation.KEEPS_MANIFESTS) or deviations.untags_only(state)
         if exists and deletes_images and not keeps_manifests:
             await state.images.delete_all(namespace, repository)
         outcome = state.store.delete_repository(
-            namespace, repository, with_images=deletes_images, keep_manifests=keeps_manifests
+            namespace, repository, with_images=deletes_images or keeps_manifests, keep_manifests=keeps_manifests
         )
     if outcome in (Outcome.NO_NAMESPACE, Outcome.ABSENT) and state.deviates(Deviation.ABSENT_400):
         return r.swr_error_response(400, r.INVALID_REPOSITORY, f"bad repository {namespace}/{repository}")
@@ -307,6 +316,7 @@ async def delete_repository(call: Call) -> Response:
     if outcome is Outcome.NOT_EMPTY:
         message = "Failed to delete the image repository because there are images in it"
         return r.swr_error_response(with_images.status, r.NOT_EMPTY, message)
+    await deviations.after_delete(state, namespace, repository)
     if state.deviates(Deviation.DELETES_SIBLINGS):
         for sibling in state.store.repository_names(namespace, prefix=repository):
             await _remove_with_images(state, namespace, sibling)
@@ -366,7 +376,11 @@ async def delete_tag(call: Call) -> Response:
     namespace, repository, tag = call.params[0], names.repository_from_path(call.params[1]), call.params[2]
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid
-    if not await call.state.images.delete_tag(namespace, repository, tag):
+    if deviations.untags_only(call.state):
+        found = call.state.store.delete_tag(namespace, repository, tag, keep_manifest=True)
+    else:
+        found = await call.state.images.delete_tag(namespace, repository, tag)
+    if not found:
         return r.swr_error_response(404, r.TAG_NOT_FOUND, f"tag {tag} not found in {namespace}/{repository}")
     if call.state.deviates(Deviation.REFUSES_AFTER_UNTAG):
         call.state.untagged.add((namespace, repository))

@@ -26,6 +26,8 @@ class State:
     hashing: dict[str, tuple[int, Any]] = field(default_factory=dict)
     #: (namespace, repository) that had a tag deleted (only with the refuses-after-untag deviation)
     untagged: set[tuple[str, str]] = field(default_factory=set)
+    #: (namespace, repository) deleted with success (only with the still-listed deviation)
+    deleted: set[tuple[str, str]] = field(default_factory=set)
 
     @property
     def profile(self) -> Profile:

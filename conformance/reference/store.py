@@ -196,8 +196,9 @@ class Store:
             )
             return [dict(r) for r in rows]
 
-    def delete_tag(self, namespace: str, repository: str, tag: str) -> bool:
-        """Delete a tag, and its manifest once no other tag points at it (as SWR deletes an image)."""
+    def delete_tag(self, namespace: str, repository: str, tag: str, keep_manifest: bool = False) -> bool:
+        """Delete a tag, and its manifest once no other tag points at it (as SWR deletes an image);
+        `keep_manifest` (a test-only deviation) only untags."""
         with self._tx() as db:
             key = (namespace, repository)
             row = db.execute(
@@ -209,7 +210,7 @@ class Store:
             still_tagged = db.execute(
                 "SELECT 1 FROM tags WHERE namespace = ? AND repository = ? AND digest = ?", (*key, row["digest"])
             ).fetchone()
-            if not still_tagged:
+            if not still_tagged and not keep_manifest:
                 db.execute(
                     "DELETE FROM manifests WHERE namespace = ? AND repository = ? AND digest = ?",
                     (*key, row["digest"]),
