@@ -9,19 +9,18 @@ target answered, marked `under_test`.
 
 from __future__ import annotations
 
-import functools
 import json
 import secrets as random_secrets
 import ssl
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
 
-from conformance.at_once import MOST, network_wait, which
+from conformance.at_once import MOST, network_wait
 from conformance.contract.credentials import Credentials
 from conformance.contract.names import NameKind, violation
 from conformance.contract.signing import SdkHmacAuth, TamperedSdkHmacAuth
@@ -318,14 +317,6 @@ class SwrClient:
         if exchange.status not in (200, 404):
             raise SetupFailed(f"fetching manifest {digest}: {exchange.summary()}")
         return exchange.status == 200
-
-    def pullable(self, namespace: str, repository: str, digests: Iterable[str]) -> list[str]:
-        """Which of `digests` the registry serves as manifests of the repository (asked at once)."""
-        return which(functools.partial(self.manifest_exists, namespace, repository), digests, self.in_flight)
-
-    def existing(self, namespace: str, repositories: Iterable[str]) -> list[str]:
-        """Which of `repositories` exist (asked at once)."""
-        return which(functools.partial(self.repository_exists, namespace), repositories, self.in_flight)
 
     def registry_request(self, method: str, url: httpx.URL | str, **kwargs: Any) -> httpx.Response:
         response = self._send(self._registry, method, url, **kwargs).response
