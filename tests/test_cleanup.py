@@ -4,6 +4,7 @@ its scope: the prefix, the run id, the age."""
 from __future__ import annotations
 
 import asyncio
+from pathlib import Path
 
 import httpx
 from starlette.requests import Request
@@ -16,7 +17,7 @@ from conformance.reference.config import DEV_TOKEN
 from conformance.reference.server import ReferenceServer
 from conformance.transcript import Redactor
 from tests.conftest import create_repository, run_sweep
-from tests.hostile import HostileProxy, Rule
+from tests.hostile import HostileProxy, Rule, status
 
 
 def test_cleanup_removes_unjournaled_repositories_of_the_run(reference: ReferenceServer, manage: httpx.Client) -> None:
@@ -64,3 +65,36 @@ def test_sweep_removes_several_repositories_at_once(reference: ReferenceServer, 
         swept = run_sweep(proxy.url, "--run-id", run_id)
     assert swept.count("removed repository") == 4 and "removed namespace" in swept
     assert most[0] > 1, "the DELETEs went one after another"
+
+
+def test_sweep_by_run_id_keeps_names_that_only_begin_like_it(reference: ReferenceServer, manage: httpx.Client) -> None:
+    """A name is the run's only as its id followed by a separator or the end; in the run's own namespaces
+    every repository is the run's (it names them freely there), including a worker's namespace."""
+    run_id = "swrc5eeb0003"
+    manage.post("/v2/manage/namespaces", json={"namespace": "prod"})
+    for name in (f"{run_id}-1-app", f"{run_id}00", f"{run_id}backup"):
+        create_repository(manage, "prod", name)
+    for namespace in (f"{run_id}-ns", f"{run_id}-gw0-ns2"):
+        manage.post("/v2/manage/namespaces", json={"namespace": namespace})
+        create_repository(manage, namespace, "0a/b")
+    swept = run_sweep(reference.url, "--run-id", run_id, "--namespace", "prod")
+    assert reference.store.repository_names("prod") == [f"{run_id}00", f"{run_id}backup"], swept
+    assert reference.store.namespace(f"{run_id}-ns") is None and reference.store.namespace(f"{run_id}-gw0-ns2") is None
+
+
+def test_sweep_goes_on_when_the_target_lists_nothing(
+    reference: ReferenceServer, manage: httpx.Client, tmp_path: Path
+) -> None:
+    """A target that cannot list repositories or namespaces: what the journal names is still removed."""
+    run_id = "swrc5eeb0004"
+    journal = RunJournal(run_id, tmp_path / "journal.jsonl")
+    journal.intend_namespace(f"{run_id}-ns")
+    journal.intend_repository(f"{run_id}-ns", "0a")
+    journal.close()
+    manage.post("/v2/manage/namespaces", json={"namespace": f"{run_id}-ns"})
+    create_repository(manage, f"{run_id}-ns", "0a")
+    broken = status(500, '{"error_code": "SVCSTG.SWR.5000005", "error_msg": "listing is down"}', "application/json")
+    with HostileProxy(reference.url, [Rule("GET", r"^/v2/manage/(repos|namespaces)$", before=broken)]) as proxy:
+        swept = run_sweep(proxy.url, "--journal", str(journal.path))
+    assert "removed repository" in swept and "removed namespace" in swept, swept
+    assert reference.store.namespace(f"{run_id}-ns") is None

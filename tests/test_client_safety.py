@@ -99,12 +99,18 @@ def _challenging(realm: str, seen: list[httpx.Request]) -> httpx.MockTransport:
 
 
 @pytest.mark.parametrize(
-    "realm", ["https://evil.example/token", "http://registry.example/token"], ids=["other-host", "cleartext"]
+    ("registry", "realm"),
+    [
+        ("http://registry.example", "https://evil.example/token"),
+        ("http://registry.example", "http://registry.example/token"),
+        ("http://127.0.0.1:5000", "http://127.0.0.1:5001/token"),
+    ],
+    ids=["other-host", "cleartext", "other-port-same-host"],
 )
-def test_registry_credentials_never_go_to_a_foreign_or_cleartext_realm(realm: str) -> None:
+def test_registry_credentials_never_go_to_a_foreign_or_cleartext_realm(registry: str, realm: str) -> None:
     seen: list[httpx.Request] = []
     with pytest.raises(NotAllowed):
-        _registry(_challenging(realm, seen), "http://registry.example").get("/v2/")
+        _registry(_challenging(realm, seen), registry).get("/v2/")
     assert not any("authorization" in r.headers for r in seen)
 
 

@@ -19,8 +19,15 @@ from typing import IO, Any
 from conformance.paths import Target
 
 RUN_ID = re.compile(r"^swrc[0-9a-f]{8}$")
-#: Every name a run makes up starts with its run id; the sweeper touches nothing else.
-SUITE_PREFIX = re.compile(r"^swrc[0-9a-f]{8}(?:-|__|$)")
+
+
+def carries_run_id(name: str, run_id: str | None = None) -> bool:
+    """Whether `name` is marked as run `run_id`'s (any suite run's when None): the id, after nothing but
+    separators (an invalid name's leading `-`), followed by a separator or the end. `swrc12345678-3-app`
+    is that run's; `swrc1234567800` and `swrc12345678backup` are not. The one rule of the guard, cleanup,
+    the journal and sweep."""
+    marker = re.escape(run_id.lower()) if run_id else "swrc[0-9a-f]{8}"
+    return re.match(rf"[^a-z0-9]*{marker}(?:[-_./]|$)", name.lower()) is not None
 
 
 def new_run_id() -> str:
@@ -105,7 +112,7 @@ class RunJournal:
         return (
             target.namespace in self.namespaces
             or target in self.repositories
-            or self.run_id in target.repository.lower()
+            or carries_run_id(target.repository, self.run_id)
         )
 
     # -- reading a journal back (sweep) -------------------------------------------------------------
@@ -136,17 +143,17 @@ class RunJournal:
 
 
 class PrefixOwnership:
-    """The sweeper's rule: it owns only names that carry a suite run id (`run_id`, or any)."""
+    """The sweeper's rule: it owns only what carries a suite run id (`run_id`, or any): such a namespace
+    (and every repository in it: a run names repositories freely in its own namespace), or such a
+    repository anywhere."""
 
     def __init__(self, run_id: str | None = None) -> None:
         self.run_id = run_id
 
     def carries_id(self, name: str) -> bool:
-        if self.run_id is not None:
-            return name.startswith(self.run_id)
-        return SUITE_PREFIX.match(name) is not None
+        return carries_run_id(name, self.run_id)
 
     def owns(self, target: Target) -> bool:
-        if target.repository is None:
-            return self.carries_id(target.namespace)
-        return self.carries_id(target.repository)
+        return self.carries_id(target.namespace) or (
+            target.repository is not None and self.carries_id(target.repository)
+        )

@@ -1,8 +1,9 @@
 """httpx authentication confined to where each credential belongs.
 
 Manage-API credentials go only to the manage endpoint's origin; registry credentials only to the
-registry's origin, and to a Bearer challenge's token realm only when that realm is on the registry's
-host or is the one explicitly allowed (`--registry-auth-url`), and over https unless on loopback.
+registry's origin, and to a Bearer challenge's token realm only when that realm has the registry's origin
+(scheme, host and port) or is the one explicitly allowed (`--registry-auth-url`), and over https unless on
+loopback.
 """
 
 from __future__ import annotations
@@ -124,9 +125,9 @@ class RegistryAuth(httpx.Auth):
             raise NotAllowed(f"the Bearer challenge names no usable token realm ({realm!r})")
         if scheme != "https" and not is_loopback(host):
             raise NotAllowed(f"the token realm {realm} is not https: registry credentials are not sent in clear")
-        if host != self._origin[1] and origin(url) != self._allowed_realm:
+        if origin(url) not in (self._origin, self._allowed_realm):
             raise NotAllowed(
-                f"the token realm {realm} is on another host than the registry; "
+                f"the token realm {realm} is not the registry's origin (scheme, host and port); "
                 "allow it explicitly with --registry-auth-url"
             )
         return url

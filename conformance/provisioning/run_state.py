@@ -10,7 +10,7 @@ from conformance.at_once import at_once, which
 from conformance.client import SwrClient
 from conformance.outcomes import Broken, SetupFailed
 from conformance.paths import Target
-from conformance.provisioning.journal import RunJournal
+from conformance.provisioning.journal import RunJournal, carries_run_id
 from conformance.snapshot import Scope
 from conformance.transcript import Exchange
 
@@ -133,7 +133,9 @@ class RunState:
             except Exception:
                 continue  # no listing on this target: the journal has to do
             mine = namespace in self.journal.namespaces
-            targets.update(dict.fromkeys(Target(namespace, r) for r in listed if mine or self.run_id in r))
+            targets.update(
+                dict.fromkeys(Target(namespace, r) for r in listed if mine or carries_run_id(r, self.run_id))
+            )
         leftovers += self.remove(list(targets))
         for namespace in reversed(self.journal.namespaces):
             try:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from conformance.client import SwrClient
+from conformance.outcomes import Broken
 from conformance.paths import Target
 from conformance.provisioning.journal import PrefixOwnership, RunJournal
 from conformance.provisioning.run_state import remove_repositories
@@ -52,16 +53,21 @@ def sweep(client: SwrClient, rule: PrefixOwnership, scope: SweepScope, say: Call
     now = datetime.now(UTC)
     cutoff = now - scope.older_than if scope.older_than is not None else None
     journal_old = scope.journal is not None and (cutoff is None or scope.journal.started <= cutoff)
-    namespaces = _candidate_namespaces(client, rule, scope)
+    namespaces = _candidate_namespaces(client, rule, scope, say)
     repositories: dict[Target, None] = {}
     if scope.journal is not None and journal_old:
         repositories.update(dict.fromkeys(t for t in scope.journal.repositories if t not in scope.journal.removed))
     for namespace in namespaces:
         if not client.namespace_exists(namespace):
             continue
-        for name, created in client.repositories(namespace).items():
+        try:
+            listed = client.repositories(namespace)
+        except Broken as exc:  # what the journal names is still removed
+            say(f"cannot list the repositories of {namespace}; removing what the journal names: {exc}")
+            continue
+        for name, created in listed.items():
             when = _parse_time(created)
-            if rule.carries_id(name) and (cutoff is None or (when is not None and when <= cutoff)):
+            if rule.owns(Target(namespace, name)) and (cutoff is None or (when is not None and when <= cutoff)):
                 repositories[Target(namespace, name)] = None
     leftovers: list[str] = []
     targets = list(repositories)
@@ -90,7 +96,11 @@ def sweep(client: SwrClient, rule: PrefixOwnership, scope: SweepScope, say: Call
     return leftovers
 
 
-def _candidate_namespaces(client: SwrClient, rule: PrefixOwnership, scope: SweepScope) -> list[str]:
+def _candidate_namespaces(
+    client: SwrClient, rule: PrefixOwnership, scope: SweepScope, say: Callable[[str], None]
+) -> list[str]:
+    """The given namespace, the journal's, the run's usual ones, and every listed namespace of the run
+    (or of any run without a journal or run id)."""
     found: dict[str, None] = {}
     if scope.namespace:
         found[scope.namespace] = None
@@ -99,6 +109,11 @@ def _candidate_namespaces(client: SwrClient, rule: PrefixOwnership, scope: Sweep
         found.update(dict.fromkeys(t.namespace for t in scope.journal.repositories))
     if scope.run_id is not None:
         found.update(dict.fromkeys([f"{scope.run_id}-ns", f"{scope.run_id}-ns2"]))
-    if scope.journal is None and scope.run_id is None:
-        found.update(dict.fromkeys(ns for ns in client.namespaces() if rule.carries_id(ns)))
+    if scope.journal is None:
+        try:
+            found.update(dict.fromkeys(ns for ns in client.namespaces() if rule.carries_id(ns)))
+        except Broken as exc:
+            if scope.run_id is None:
+                raise
+            say(f"cannot list namespaces; looking where run {scope.run_id} usually works: {exc}")
     return list(found)
