@@ -25,6 +25,8 @@ def finish(directory: Path, checks: list[CheckResult], run: dict[str, Any], reda
         return
     by_id = {c.id: c for c in checks}
     for path in directory.glob("*"):
+        if not path.is_file():
+            continue
         text = path.read_text(encoding="utf-8", errors="surrogateescape")
         if path.name.endswith("-result.json"):
             text = _aligned(text, by_id)

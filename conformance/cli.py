@@ -331,6 +331,8 @@ def _run_pytest(
     code = pytest.main(args, plugins=plugins)
     if plugin.usage_error:
         return EXIT_USAGE
+    if plugin.report_error is not None:
+        return EXIT_BROKEN
     if plugin.setup_error:
         return EXIT_BROKEN
     if plugin.summary is not None and plugin.summary["total"]:
@@ -451,7 +453,8 @@ def sweep(
     try:
         leftovers = sweeper.sweep(client, rule, scope, lambda line: click.echo(redactor.text(line)))
     except Broken as exc:
-        raise click.ClickException(redactor.text(f"the target is broken: {exc}")) from None
+        click.echo(redactor.text(f"swr-conformance sweep: the target is broken: {exc}"), err=True)
+        sys.exit(EXIT_BROKEN)
     finally:
         client.close()
     for left in leftovers:

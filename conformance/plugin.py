@@ -49,7 +49,7 @@ from conformance.reference.config import (
     ReferenceConfig,
 )
 from conformance.report import final_table
-from conformance.settings import Settings, SettingsError, discover_config_file, resolve
+from conformance.settings import Settings, SettingsError, claim_output, discover_config_file, resolve
 from conformance.suite import catalog
 from conformance.transcript import Redactor
 
@@ -85,9 +85,11 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
 
 
 def _directory(path: Path) -> bool:
+    """The output directory exists and is the suite's (else the run stops later with the reason)."""
     try:
         path.mkdir(parents=True, exist_ok=True)
-    except OSError:
+        claim_output(path)
+    except (OSError, SettingsError):
         return False
     return True
 
@@ -170,6 +172,7 @@ def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, targ
     settings = target.enter_context(_target(settings, profile))
     run_id = new_run_id()
     client = _client(suite, settings, run_id, f"{run_id}.jsonl", in_flight=1 if embedded else MOST)
+    suite.journal = client.journal
     run = RunState(client, settings.namespace)
     seed = settings.seed if settings.seed is not None else random.randrange(2**32)
     suite.budget = _budget(settings, seed)
@@ -281,6 +284,21 @@ def _after_check(ctx: CheckContext, run: RunState) -> None:
         ctx.fail(message, None, ctx.expectation("delete.empty-repository"))
 
 
+def settings_origin(settings: Settings) -> list[str]:
+    """Header lines naming the config file and the settings it decided, and the files secrets were read from."""
+    by_file: dict[str, list[str]] = {}
+    for name, source in settings.sources.items():
+        if source.startswith("config file "):
+            by_file.setdefault(source, []).append(name)
+    lines = [f"{source}: {', '.join(names)}" for source, names in by_file.items()]
+    secret_files = [
+        f"{name.removesuffix('_file')} from {getattr(settings, name)}"
+        for name in settings.sources
+        if name.endswith("_file")
+    ]
+    return lines + ([f"secrets read from files: {'; '.join(secret_files)}"] if secret_files else [])
+
+
 def _suite(config: pytest.Config) -> SuitePlugin:
     return next(p for p in config.pluginmanager.get_plugins() if isinstance(p, SuitePlugin))
 
@@ -322,6 +340,8 @@ class SuitePlugin:
         self.available: int | None = None  # checks collected before selection
         self.selected = 0  # checks that will run (after -k)
         self.worker = False
+        self.journal: RunJournal | None = None  # the run's (this process's)
+        self.report_error: str | None = None  # why the reports could not be written
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -425,10 +445,42 @@ class SuitePlugin:
         line = f"{result.outcome.value.upper():8} {result.id:58} expected {expected:7} observed {observed}"
         self._write(f"{progress} {line}")
 
-    @pytest.hookimpl(trylast=True)  # after pytest's own, which tears the session fixtures (cleanup) down
-    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+    @pytest.hookimpl(wrapper=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> Generator[None, None, None]:
+        """After pytest's own (the teardown of an interrupted session, which cleans up; its JUnit file):
+        the run's reports. Reports that cannot be written (a full disk) make the run broken, saying so."""
+        try:
+            yield
+        except OSError as exc:
+            self.report_error = str(exc)
         if self.worker or (not self.results and not self.setup_error):
             return
+        try:
+            self._write_reports(session, exitstatus)
+        except OSError as exc:
+            self.report_error = str(exc)
+        if self.report_error is not None:
+            self._say(self._unreported())
+            session.exitstatus = results.EXIT_BROKEN
+        elif self.journal is not None and self.journal.unwritable:
+            self._say(f"swr-conformance: the run journal stopped taking entries ({self.journal.unwritable})")
+
+    def _unreported(self) -> str:
+        """What a run whose reports could not be written says on stderr: the cause, what cleanup left,
+        and where the journal is (or that it could not be written either)."""
+        assert self.settings is not None
+        out, journal = self.settings.output_dir, self.journal
+        left = "; ".join(self.leftovers) or "nothing"
+        if journal is None or journal.unwritable:
+            record = f"the journal could not be written either ({journal.unwritable if journal else 'none'})"
+        else:
+            record = f"the journal: {journal.path}"
+        return self.redactor.text(
+            f"swr-conformance: cannot write the reports in {out}/ ({self.report_error}); "
+            f"cleanup ran, left behind: {left}; {record}"
+        )
+
+    def _write_reports(self, session: pytest.Session, exitstatus: int) -> None:
         interrupted = exitstatus == pytest.ExitCode.INTERRUPTED or self.interrupts.interrupted
         for result in self.results.values():
             if result.node_id not in self._finished:
@@ -510,6 +562,8 @@ class SuitePlugin:
             f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{workers}{tls}"
         )
         self._write(f"target {settings.endpoint} · registry {settings.registry or settings.endpoint}")
+        for line in settings_origin(settings):
+            self._write(line)
         self._write(f"output {settings.output_dir}/ ({_WRITTEN})")
         self._write(f"journal {journal.path} (if the run is killed: swr-conformance sweep --journal FILE)")
 

@@ -6,6 +6,7 @@ The same names serve the `run` command, the pytest options (`--swr-<name>`) and 
 
 from __future__ import annotations
 
+import math
 import ssl
 import tempfile
 import tomllib
@@ -23,6 +24,11 @@ from conformance.provisioning.registry_auth import is_loopback
 
 DEFAULT_CONFIG_FILE = "swr-conformance.toml"
 REMOTE_WORKERS = 4  # default processes against a remote endpoint
+SECRET_FILE_LIMIT = 64 * 1024  # a token, a secret key or a password is never larger
+#: What decides where credentials go and which files are read: a config file found in the working
+#: directory (a cloned repository, a shared CI workspace) may not set these.
+STEERING = ("endpoint", "registry", "registry_auth_url", "insecure", "ca_bundle", "token_file", "sk_file",
+            "registry_password_file")  # fmt: skip
 
 
 class SettingsError(ValueError):
@@ -57,6 +63,8 @@ class Settings:
     baseline: str | None = None  # known deviations (TOML or YAML) the release gate accepts
     require_all: bool = False  # a skipped check fails the gate (certification runs)
     workers: int | None = None  # processes running checks at once (pytest-xdist); None: by target (processes)
+    # Not settings: where each one came from ("--config FILE", "SWR_TOKEN", ...), for the header
+    sources: dict[str, str] = field(default_factory=dict, repr=False, metadata={"internal": True})
 
     @property
     def embedded(self) -> bool:
@@ -95,16 +103,8 @@ class Settings:
         except ProfileError as exc:
             raise SettingsError(str(exc)) from None
         for name in ("endpoint", "registry", "registry_auth_url"):
-            url = getattr(self, name)
-            if url is not None and (urlsplit(url).scheme not in {"http", "https"} or not urlsplit(url).netloc):
-                raise SettingsError(f"--{name.replace('_', '-')} must be an http(s) URL, got {url!r}")
-        for name in ("endpoint", "registry"):
-            url = getattr(self, name)
-            if url is not None and urlsplit(url).path.strip("/"):
-                raise SettingsError(
-                    f"--{name} is the base URL without a path (the suite appends /v2/...), got {url!r}: "
-                    f"use {urlsplit(url)._replace(path='', query='', fragment='').geturl()!r}"
-                )
+            if (url := getattr(self, name)) is not None:
+                _check_url(f"--{name.replace('_', '-')}", url, base=name != "registry_auth_url")
         if self.token and (self.ak or self.sk):
             raise SettingsError("give either --token or --ak/--sk, not both")
         if bool(self.ak) != bool(self.sk):
@@ -115,22 +115,25 @@ class Settings:
             raise SettingsError("--endpoint needs credentials: --token (SWR_TOKEN) or --ak/--sk (SWR_AK/SWR_SK)")
         if self.namespace is not None and (found := violation(self.namespace, NameKind.NAMESPACE)):
             raise SettingsError(f"--namespace: {found.message}")
-        if self.timeout <= 0:
-            raise SettingsError("--timeout must be positive")
+        if not (math.isfinite(self.timeout) and self.timeout > 0):
+            raise SettingsError(f"--timeout must be a positive number of seconds, got {self.timeout}")
         if self.examples < 1:
             raise SettingsError("--examples must be at least 1")
         if not 1 <= self.processes <= 32:
             raise SettingsError("--workers must be 1 to 32")
         if self.seed is not None and self.seed < 0:
             raise SettingsError("--seed must not be negative")
-        if self.ca_bundle is not None and not Path(self.ca_bundle).is_file():
-            raise SettingsError(f"--ca-bundle {self.ca_bundle} is not a file")
+        if self.ca_bundle is not None:
+            _check_ca_bundle(self.ca_bundle)
         if self.baseline is not None and not Path(self.baseline).is_file():
             raise SettingsError(f"--baseline {self.baseline} is not a file")
         return self
 
     def writable_output(self) -> Path:
-        """The output directory, created if missing; a SettingsError when it is a file or not writable."""
+        """The output directory, created if missing and marked as the suite's; a SettingsError when it is a
+        file, not writable, or already holds files of the names a run replaces that no run wrote."""
+        if not self.output.strip():
+            raise SettingsError("--output is empty (an unset variable?): name the directory for the reports")
         path = Path(self.output)
         if path.exists() and not path.is_dir():
             raise SettingsError(f"--output {path} is a file, not a directory")
@@ -138,6 +141,7 @@ class Settings:
             path.mkdir(parents=True, exist_ok=True)
             with tempfile.TemporaryFile(dir=path):
                 pass
+            claim_output(path)
         except OSError as exc:
             raise SettingsError(f"--output {path}: cannot write there ({exc.strerror or exc})") from None
         return path
@@ -152,7 +156,13 @@ class Settings:
             if getattr(self, name):
                 raise SettingsError(f"give --{name.replace('_', '-')} or --{name.replace('_', '-')}-file, not both")
             try:
-                read[name] = Path(path).read_text(encoding="utf-8").strip()
+                with Path(path).open("rb") as file:
+                    raw = file.read(SECRET_FILE_LIMIT + 1)
+                if len(raw) > SECRET_FILE_LIMIT:
+                    raise SettingsError(
+                        f"--{name.replace('_', '-')}-file {path} is larger than {SECRET_FILE_LIMIT} bytes"
+                    )
+                read[name] = raw.decode("utf-8").strip()
             except (OSError, UnicodeDecodeError) as exc:
                 raise SettingsError(f"--{name.replace('_', '-')}-file {path}: {exc}") from None
             if not read[name]:
@@ -163,19 +173,74 @@ class Settings:
 _SECRET_FILES = ("token", "sk", "registry_password")
 
 
+OUTPUT_MARK = ".swr-conformance"  # in an output directory: runs of the suite write (and replace) here
+REPLACED = ("results.json", "junit.xml", "allure-results", "html")  # what a run replaces in its output
+
+
+def claim_output(path: Path) -> None:
+    """Mark `path` as the suite's output, unless it holds something a run would replace that no run
+    wrote (`--output .` in a folder with the user's own allure-results/): then a SettingsError."""
+    found = [name for name in REPLACED if (path / name).exists() or (path / name).is_symlink()]
+    if found and not (path / OUTPUT_MARK).is_file():
+        raise SettingsError(
+            f"--output {path} already holds {', '.join(found)}, not written by swr-conformance (no {OUTPUT_MARK} "
+            "there); a run would replace them: choose another --output, or move them away"
+        )
+    for name in ("allure-results", "html"):
+        if (path / name).is_symlink() or ((path / name).exists() and not (path / name).is_dir()):
+            raise SettingsError(f"--output {path}: {name} is a link or a file; a run writes a directory there")
+    (path / OUTPUT_MARK).write_text(
+        "swr-conformance writes here: each run replaces results.json, junit.xml, allure-results/ and html/.\n",
+        encoding="utf-8",
+    )
+
+
 def env_name(field_name: str) -> str:
     return "SWR_" + field_name.upper()
 
 
 def field_names() -> list[str]:
-    return [f.name for f in fields(Settings)]
+    return [f.name for f in fields(Settings) if not f.metadata.get("internal")]
+
+
+def _check_url(option: str, url: str, base: bool) -> None:
+    """An http(s) URL with a host, a valid port, no credentials, no query or fragment (and, for a base
+    URL, no path). The message never repeats a URL that carries credentials."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise SettingsError(f"{option} must be an http(s) URL, got {url!r}")
+    if parts.username is not None or parts.password is not None:
+        raise SettingsError(
+            f"{option} carries credentials (user:password@host): give them with --token, --ak/--sk or "
+            "--registry-username/--registry-password (or their *-file options), never in a URL"
+        )
+    try:
+        parts.port  # noqa: B018  (raises on a port out of range)
+    except ValueError:
+        raise SettingsError(f"{option}: the port of {url!r} is not a port number (1-65535)") from None
+    if parts.query or parts.fragment:
+        raise SettingsError(f"{option} takes no query or fragment, got {url!r}")
+    if base and parts.path.strip("/"):
+        raise SettingsError(
+            f"{option} is the base URL without a path (the suite appends /v2/...), got {url!r}: "
+            f"use {parts._replace(path='').geturl()!r}"
+        )
+
+
+def _check_ca_bundle(path: str) -> None:
+    if not Path(path).is_file():
+        raise SettingsError(f"--ca-bundle {path} is not a file")
+    try:
+        ssl.create_default_context(cafile=path)
+    except (ssl.SSLError, ValueError, UnicodeDecodeError) as exc:
+        raise SettingsError(f"--ca-bundle {path} holds no PEM certificates: {exc}") from None
 
 
 def read_config_file(path: Path) -> dict[str, Any]:
     """A TOML file of settings (`endpoint = "..."`, dashes or underscores); unknown keys are errors."""
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise SettingsError(f"config file {path}: {exc}") from None
     settings = {key.replace("-", "_"): value for key, value in data.items()}
     unknown = sorted(set(settings) - set(field_names()))
@@ -227,26 +292,46 @@ def _coerce(name: str, raw: str) -> Any:
     return raw
 
 
-def resolve(command_line: Mapping[str, Any], environ: Mapping[str, str], config_file: Path | None) -> Settings:
-    """Merge the three sources (command line > environment > file) and validate."""
-    merged: dict[str, Any] = {}
+@dataclass(frozen=True, slots=True)
+class ConfigFile:
+    path: Path
+    given_by: str | None  # "--config" or "SWR_CONFIG"; None: found in the working directory
+
+    def __str__(self) -> str:
+        return f"{self.path} ({self.given_by or 'found in the working directory'})"
+
+
+def resolve(command_line: Mapping[str, Any], environ: Mapping[str, str], config_file: ConfigFile | None) -> Settings:
+    """Merge the three sources (command line > environment > file) and validate. A file that was found,
+    not given, may not steer credentials (STEERING)."""
+    sources: dict[str, dict[str, Any]] = {}
     if config_file is not None:
-        merged.update(read_config_file(config_file))
-    merged.update(from_environment(environ))
-    merged.update({k: v for k, v in command_line.items() if v is not None})
+        from_file = read_config_file(config_file.path)
+        if config_file.given_by is None and (steering := sorted(set(from_file) & set(STEERING))):
+            raise SettingsError(
+                f"{config_file.path} was found in the working directory, not given, and sets {', '.join(steering)}: "
+                "settings that decide where credentials go or which files are read. If you trust it, give it: "
+                f"--config {config_file.path} (or SWR_CONFIG)"
+            )
+        sources[f"config file {config_file}"] = from_file
+    sources["environment"] = from_environment(environ)
+    sources["command line"] = {k: v for k, v in command_line.items() if v is not None}
+    merged = {name: value for values in sources.values() for name, value in values.items()}
+    origin = {name: source for source, values in sources.items() for name in values}
+    origin |= {name: env_name(name) for name in sources["environment"] if origin[name] == "environment"}
     try:
-        settings = Settings(**merged)
+        settings = Settings(**merged, sources=origin)
     except TypeError as exc:
         raise SettingsError(str(exc)) from None
     return settings.with_secret_files().validated()
 
 
-def discover_config_file(given: Path | None, environ: Mapping[str, str]) -> Path | None:
+def discover_config_file(given: Path | None, environ: Mapping[str, str]) -> ConfigFile | None:
     """The settings file: `--config`, else `SWR_CONFIG`, else `./swr-conformance.toml` if present."""
     named = given or (Path(environ["SWR_CONFIG"]) if environ.get("SWR_CONFIG") else None)
     if named is not None:
         if not named.is_file():
             raise SettingsError(f"config file {named} does not exist")
-        return named
+        return ConfigFile(named, "--config" if given else "SWR_CONFIG")
     default = Path(DEFAULT_CONFIG_FILE)
-    return default if default.is_file() else None
+    return ConfigFile(default, None) if default.is_file() else None

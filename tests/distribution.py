@@ -42,6 +42,7 @@ class Distribution:
     url: str
     username: str
     password: str
+    auth_url: str | None = None  # the token realm's origin (another port): it must be allowed explicitly
 
 
 def require_binary(name: str) -> str:
@@ -152,8 +153,10 @@ def distribution(directory: Path, auth: str = "htpasswd") -> Iterator[Distributi
     binary = require_binary(BINARY)
     port = _free_port()
     with contextlib.ExitStack() as stack:
+        realm = None
         if auth == "token":
-            auth_config = stack.enter_context(TokenService(directory)).auth_config()
+            service = stack.enter_context(TokenService(directory))
+            auth_config, realm = service.auth_config(), service.realm.removesuffix("/token")
         else:
             (directory / "htpasswd").write_text(_htpasswd(USERNAME, PASSWORD))
             auth_config = f"  htpasswd: {{realm: swr-conformance-test, path: {directory / 'htpasswd'}}}"
@@ -184,4 +187,4 @@ auth:
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"docker-registry did not start: {(directory / 'registry.log').read_text()}")
             time.sleep(0.05)
-        yield Distribution(url, USERNAME, PASSWORD)
+        yield Distribution(url, USERNAME, PASSWORD, realm)

@@ -30,7 +30,7 @@ def registry(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFa
 def client(registry: Distribution, reference: ReferenceServer) -> Iterator[SwrClient]:
     credentials = Credentials(token=DEV_TOKEN, registry_username=registry.username, registry_password=registry.password)
     journal = RunJournal(RUN_ID, namespaces=[f"{RUN_ID}-ns"])
-    swr = SwrClient(Endpoints(reference.url, registry.url), credentials, journal, Redactor())
+    swr = SwrClient(Endpoints(reference.url, registry.url, registry.auth_url), credentials, journal, Redactor())
     yield swr
     swr.close()
 

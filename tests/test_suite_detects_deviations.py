@@ -118,13 +118,23 @@ def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
 
 
 def test_config_file_and_environment_feed_the_run(tmp_path: Path) -> None:
+    """A config file given (here by SWR_CONFIG) may say where the run goes; the header names it, what it
+    decided, and the files secrets were read from. (Found in the working directory, not given, it may not
+    steer credentials: tests/test_tool_edges.py.)"""
     with ReferenceServer(ReferenceConfig(profile=load_profile("swr-2025"))) as server:
         (tmp_path / "swr-conformance.toml").write_text(f'endpoint = "{server.url}"\nprofile = "swr-2020"\n')
-        env = {"SWR_TOKEN": DEV_TOKEN, "SWR_PROFILE": "swr-2025"}  # environment beats the file
+        (tmp_path / "token").write_text(DEV_TOKEN)
+        env = {
+            "SWR_TOKEN_FILE": str(tmp_path / "token"),
+            "SWR_PROFILE": "swr-2025",
+            "SWR_CONFIG": "swr-conformance.toml",
+        }
         run = run_suite(tmp_path / "reports", "-k", "delete/406/repository-with-images", env=env)
     assert run.returncode == 0, run.stdout + run.stderr
-    assert run.results["profile"]["id"] == "swr-2025"
+    assert run.results["profile"]["id"] == "swr-2025"  # environment beats the file
     assert run.results["target"]["endpoint"] == server.url
+    assert "config file swr-conformance.toml (SWR_CONFIG): endpoint" in run.stdout, run.stdout
+    assert f"secrets read from files: token from {tmp_path / 'token'}" in run.stdout
 
 
 def test_an_auth_bypass_is_caught_by_every_signature_probe(tmp_path: Path) -> None:

@@ -24,7 +24,7 @@ from conformance.outcomes import Outcome
 from conformance.paths import Target
 from conformance.provisioning.journal import RunJournal
 from conformance.results import CheckResult, summarize
-from conformance.settings import REMOTE_WORKERS, SettingsError, resolve
+from conformance.settings import REMOTE_WORKERS, ConfigFile, SettingsError, resolve
 from conformance.suite import catalog
 from conformance.transcript import REDACTED, Exchange, Redactor
 from tests.conftest import run_suite
@@ -34,7 +34,7 @@ def test_command_line_beats_environment_beats_file(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
     file.write_text('endpoint = "http://file"\nprofile = "swr-2025"\ntarget-version = "from-file"\ntoken = "f"\n')
     env = {"SWR_ENDPOINT": "http://env", "SWR_TARGET_VERSION": "from-env"}
-    settings = resolve({"endpoint": "http://cli", "token": None}, env, file)
+    settings = resolve({"endpoint": "http://cli", "token": None}, env, ConfigFile(file, "--config"))
     assert (settings.endpoint, settings.target_version, settings.profile, settings.token) == (
         "http://cli",
         "from-env",
@@ -61,7 +61,7 @@ def test_unknown_setting_in_file_is_an_error(tmp_path: Path) -> None:
     file = tmp_path / "c.toml"
     file.write_text('endpont = "http://typo"\n')
     with pytest.raises(SettingsError, match=r"unknown setting\(s\) \['endpont'\]"):
-        resolve({}, {}, file)
+        resolve({}, {}, ConfigFile(file, "--config"))
 
 
 @pytest.mark.parametrize(
@@ -73,7 +73,7 @@ def test_wrongly_typed_file_settings_are_usage_errors(tmp_path: Path, line: str,
     file = tmp_path / "c.toml"
     file.write_text(line + "\n")
     with pytest.raises(SettingsError, match=message):
-        resolve({}, {}, file)
+        resolve({}, {}, ConfigFile(file, "--config"))
 
 
 def test_register_refuses_duplicate_malformed_and_unknown(monkeypatch: pytest.MonkeyPatch) -> None:

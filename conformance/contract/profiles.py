@@ -103,7 +103,7 @@ def load_profile(name_or_path: str | Path = DEFAULT_PROFILE) -> Profile:
             raise ProfileError(f"unknown profile {str(name_or_path)!r} (known: {known})")
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ProfileError(f"{path}: cannot read profile: {exc}") from exc
     try:
         return _parse(data, path)

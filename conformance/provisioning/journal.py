@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.outcomes import SetupFailed
 from conformance.paths import Target
 
 RUN_ID = re.compile(r"^swrc[0-9a-f]{8}$")
@@ -48,6 +49,7 @@ class RunJournal:
     tags: dict[Target, dict[str, str]] = field(default_factory=dict)
     digests: dict[Target, set[str]] = field(default_factory=dict)
     started: datetime = field(default_factory=lambda: datetime.now(UTC))
+    unwritable: str | None = None  # why the file stopped taking entries (a full disk); memory goes on
     _file: IO[str] | None = field(default=None, repr=False)
     _writing: threading.Lock = field(default_factory=threading.Lock, repr=False)  # cleanup deletes in threads
 
@@ -96,11 +98,21 @@ class RunJournal:
             self._file = None
 
     def _write(self, entry: dict[str, Any]) -> None:
+        """Append an entry. When the file takes no more, nothing more is created (an intent raises: a
+        kill would leave it unknown), while deletions go on in memory, so that cleanup still runs."""
         stamped = {"at": datetime.now(UTC).isoformat(timespec="seconds"), **entry}
         with self._writing:
-            if self._file is not None:
+            if self._file is None:
+                return
+            try:
                 self._file.write(json.dumps(stamped) + "\n")
                 self._file.flush()
+            except OSError as exc:
+                self.unwritable = f"{self.path}: {exc.strerror or exc}"
+                if entry["event"] == "intend":
+                    raise SetupFailed(
+                        f"cannot write the run journal ({self.unwritable}): nothing more is created"
+                    ) from None
 
     # -- ownership (the guard's question) -------------------------------------------------------
 
@@ -127,6 +139,8 @@ class RunJournal:
                 entry = json.loads(line)
             except ValueError:
                 continue  # a line cut short by a kill
+            if not isinstance(entry, dict):
+                continue
             if entry.get("event") == "run" and journal is None:
                 journal = cls(entry["run_id"], started=datetime.fromisoformat(entry["at"]))
             elif journal is not None and entry.get("event") == "intend":

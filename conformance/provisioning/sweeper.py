@@ -26,7 +26,10 @@ def parse_duration(text: str) -> timedelta:
     match = _DURATION.match(text.strip())
     if match is None:
         raise ValueError(f"a duration is a number and one of s, m, h, d (e.g. 2h), got {text!r}")
-    return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    try:
+        return timedelta(**{_UNITS[match.group(2)]: int(match.group(1))})
+    except OverflowError:
+        raise ValueError(f"a duration of at most 999999999 days, got {text!r}") from None
 
 
 @dataclass(frozen=True, slots=True)
