@@ -109,6 +109,6 @@ def document(
 
 
 def write(path: Path, data: dict[str, Any], redactor: Redactor) -> None:
-    """results.json, redacted as a whole (a target may echo a secret into any field)."""
+    """results.json, every string in it redacted (a target may echo a secret into any field)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(redactor.text(json.dumps(data, ensure_ascii=False, indent=2)) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(redactor.data(data), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")

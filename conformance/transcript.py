@@ -20,21 +20,39 @@ import httpx
 from conformance.contract.credentials import Credentials
 
 REDACTED = "[REDACTED]"
-# Headers whose whole value is a credential.
-SECRET_HEADERS = frozenset({"x-auth-token", "authorization", "proxy-authorization", "cookie", "set-cookie"})
+# Headers whose whole value is a credential (`X-Swr-Dockerlogin`: the registry login the manage API hands out).
+SECRET_HEADERS = frozenset(
+    {"x-auth-token", "authorization", "proxy-authorization", "cookie", "set-cookie", "x-swr-dockerlogin"}
+)
 _BODY_LIMIT = 4096
 _TRANSPORT_HEADERS = frozenset({"host", "content-length", "accept-encoding", "connection", "user-agent", "accept"})
 _AS_IS = "\0"  # marks a curl argument that is already shell-quoted
 WRONG_TOKEN_PREFIX = "swrc-wrong-"  # a token the suite makes up to be refused: not a secret
 
 
-# Credentials whatever their value: an SDK signature, a Basic or Bearer credential echoed in a body.
+# Credentials whatever their value: an SDK signature (its `=` also as JSON `\u003d` or URL `%3D`), a Basic or
+# Bearer credential echoed in a body.
 _CREDENTIAL_PATTERNS = re.compile(
-    r"(Signature=)[0-9A-Fa-f]{16,}|(\b(?:Basic|Bearer)\s+)[A-Za-z0-9._~+/=-]{8,}", re.IGNORECASE
+    r"(Signature(?:=|\\u003d|%3D))[0-9A-Fa-f]{16,}|(\b(?:Basic|Bearer)\s+)[A-Za-z0-9._~+/=\\-]{8,}", re.IGNORECASE
 )
+#: Where a value is a credential: after one of these keys, in a header list, JSON, a query or a dict's repr.
+_CREDENTIAL_KEY = (
+    r"(?:x-auth-token|x-swr-dockerlogin|authorization|access_token|token|password|passwd|secret|sk)"
+    r"[\"']?\s*[:=]\s*[\"']?(?:(?:basic|bearer)\s+)?"
+)
+_SHORT = 8  # a secret shorter than this is redacted only where it stands as a credential (see Redactor.text)
+_JAVA_ESCAPES = {"=": "\\u003d", "<": "\\u003c", ">": "\\u003e", "&": "\\u0026", "'": "\\u0027"}
 
 
-_SHORT = 8
+def _forms(value: str) -> set[str]:
+    """A secret as it travels: as is, JSON-escaped (ASCII-only or not; `/` as `\\/` as PHP and Java write
+    it; `=` and the like as `\\u003d` as Gson writes it), URL-encoded."""
+    escaped = json.dumps(value)[1:-1]
+    java = "".join(_JAVA_ESCAPES.get(char, char) for char in escaped)
+    return {
+        value, escaped, json.dumps(value, ensure_ascii=False)[1:-1], escaped.replace("/", "\\/"), java,
+        java.replace("/", "\\/"), quote(value, safe=""), quote_plus(value),
+    }  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -44,10 +62,10 @@ class Redactor:
     secrets: set[str] = field(default_factory=set, repr=False)
 
     def add(self, *values: str | None) -> None:
-        """A secret and the forms it travels in: JSON- and URL-escaped."""
+        """A secret and the forms it travels in."""
         for value in values:
             if value:
-                self.secrets.update({value, json.dumps(value)[1:-1], quote(value, safe=""), quote_plus(value)})
+                self.secrets.update(_forms(value))
 
     def add_credentials(self, credentials: Credentials) -> None:
         self.add(*credentials.secrets)
@@ -56,12 +74,25 @@ class Redactor:
             self.add(base64.b64encode(pair.encode()).decode(), base64.urlsafe_b64encode(pair.encode()).decode())
 
     def text(self, value: str) -> str:
+        """`value` without the secrets: a long one wherever it appears; a short one (a token `204`) only
+        where it stands as a credential's value, so that check ids, statuses and documents stay whole."""
         for secret in sorted(self.secrets, key=len, reverse=True):
             if len(secret) >= _SHORT:
                 value = value.replace(secret, REDACTED)
-            else:  # a short secret only where it stands alone, not inside every word that contains it
-                value = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", REDACTED, value)
+            else:
+                credential = rf"({_CREDENTIAL_KEY}){re.escape(secret)}(?![A-Za-z0-9])"
+                value = re.sub(credential, lambda m: m.group(1) + REDACTED, value, flags=re.IGNORECASE)
         return _CREDENTIAL_PATTERNS.sub(lambda m: (m.group(1) or m.group(2)) + REDACTED, value)
+
+    def data(self, value: Any) -> Any:
+        """A JSON-like document with every string in it redacted: it stays the same document."""
+        if isinstance(value, str):
+            return self.text(value)
+        if isinstance(value, dict):
+            return {key: self.data(item) for key, item in value.items()}
+        if isinstance(value, list | tuple):
+            return [self.data(item) for item in value]
+        return value
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> dict[str, str]:
         return {k: REDACTED if k.lower() in SECRET_HEADERS else self.text(v) for k, v in headers}
