@@ -356,9 +356,14 @@ class SwrClient:
             auth = TamperedSdkHmacAuth(
                 self.credentials.ak, self.credentials.sk, self.credentials.project_id, credentials
             )
-        exchange = self._send(self._manage, "DELETE", path, headers=extra, auth=auth, under_test=under_test)
+        target = Target(namespace, repository)
+        try:
+            exchange = self._send(self._manage, "DELETE", path, headers=extra, auth=auth, under_test=under_test)
+        except TargetUnreachable as exc:  # it may have reached the target and been carried out
+            self.journal.unknown(target)
+            raise TargetUnreachable(f"the answer to this DELETE was lost, so its outcome is unknown: {exc}") from None
         if exchange.status is not None and 200 <= exchange.status < 300:
-            self.journal.deleted(Target(namespace, repository))
+            self.journal.deleted(target)
         return exchange
 
 

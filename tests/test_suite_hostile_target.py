@@ -4,19 +4,22 @@ nothing foreign is touched."""
 
 from __future__ import annotations
 
+import asyncio
 import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
+from starlette.requests import Request
+from starlette.responses import Response
 
 from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from tests.conftest import SuiteRun, reference_target, repo_path, run_suite
-from tests.hostile import HTML_502, HostileProxy, Rule, extra_tags, status
+from tests.hostile import HTML_502, Before, HostileProxy, Rule, extra_tags, status
 
 TRAVERSAL = "../../../../prod/repos/prod-app"
 
@@ -134,3 +137,35 @@ def test_a_recommended_error_body_that_is_missing_is_a_note_not_a_failure(
     assert run.returncode == 0 and check["outcome"] == "passed", run.stdout
     assert any(note.startswith("recommendation: 404 without SWR error information") for note in check["notes"])
     assert "note delete/404/absent-repository: recommendation" in run.stdout
+
+
+def _acted_then_silent(upstream: str) -> Before:
+    """Forwards the request (the target acts on it), then keeps its answer past the client's deadline."""
+
+    async def answer(request: Request, body: bytes) -> Response:
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in ("host", "content-length")}
+        async with httpx.AsyncClient() as client:
+            await client.request(request.method, upstream + request.scope["raw_path"].decode(), headers=headers)
+        await asyncio.sleep(3)
+        return Response(status_code=204)
+
+    return answer
+
+
+async def _latency(request: Request, body: bytes) -> None:
+    await asyncio.sleep(0.04)
+
+
+def test_a_delete_whose_answer_was_lost_is_broken_not_a_finding(tmp_path: Path, target: ReferenceServer) -> None:
+    """The DELETE under test reached the target and was carried out, but no answer came back before the
+    deadline: its outcome is unknown, so the check is broken, saying so, never failed for the state
+    that changed."""
+    rules = [
+        Rule("*", r".", before=_latency),
+        Rule("DELETE", r"/repos/[^/]+$", before=_acted_then_silent(target.url), times=1),
+    ]
+    run = _run(tmp_path, target, rules, "-k", "delete/204/empty-repository", "--timeout", "1")
+    assert run.returncode == 3, run.stdout + run.stderr
+    (check,) = [c for c in run.results["checks"] if c["id"] == "delete/204/empty-repository"]
+    assert check["outcome"] == "broken" and "its outcome is unknown" in check["message"], check
+    assert run.results["leftovers"] == [] and target.store.namespaces() == []

@@ -83,6 +83,11 @@ class RunJournal:
     def untagged(self, target: Target, tag: str) -> None:
         self.tags.get(target, {}).pop(tag, None)
 
+    def unknown(self, target: Target) -> None:
+        """A DELETE of `target` may have been carried out (its answer was lost): no longer expected to
+        exist, still removed by cleanup."""
+        self.existing.discard(target)
+
     def deleted(self, target: Target) -> None:
         self.existing.discard(target)
         self.removed.add(target)
