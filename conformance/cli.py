@@ -261,6 +261,7 @@ def run(
     **given: object,
 ) -> None:
     """Run the conformance suite. Exit: 0 conformant (or the gate passed), 1 non-conformant, 2 usage, 3 broken."""
+    sys.stdout = _ReaderMayLeave(sys.stdout)
     settings = _settings(config_file, given)
     if list_checks:
         _list(load_profile(settings.profile))
@@ -328,7 +329,11 @@ def _run_pytest(
     # Only the suite's own plugins: a user's pytest-randomly, -rerunfailures or -xdist must not
     # reorder, rerun or skip checks.
     os.environ["PYTEST_DISABLE_PLUGIN_AUTOLOAD"] = "1"
-    code = pytest.main(args, plugins=plugins)
+    try:
+        code = pytest.main(args, plugins=plugins)
+    except KeyboardInterrupt:  # a signal pytest did not handle (its own cleanup had run): the run was stopped
+        click.echo("swr-conformance: interrupted", err=True)
+        return EXIT_BROKEN
     if plugin.usage_error:
         return EXIT_USAGE
     if plugin.report_error is not None:
@@ -460,6 +465,34 @@ def sweep(
     for left in leftovers:
         click.echo(redactor.text(f"LEFTOVER {left}"))
     sys.exit(EXIT_BROKEN if leftovers else 0)
+
+
+class _ReaderMayLeave:
+    """stdout that, once its reader has gone (`run | head -1`), drops what follows instead of failing the
+    run: the checks, cleanup and the exit status go on as if it were still read."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._gone = False
+
+    def write(self, text: str) -> int:
+        return self._guarded(lambda: self._stream.write(text)) or len(text)
+
+    def flush(self) -> None:
+        self._guarded(self._stream.flush)
+
+    def _guarded(self, call: Callable[[], Any]) -> Any:
+        if self._gone:
+            return None
+        try:
+            return call()
+        except BrokenPipeError:
+            self._gone = True  # and the interpreter's last flush must not complain either:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), self._stream.fileno())
+            return None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _interrupt(signum: int, frame: object) -> None:

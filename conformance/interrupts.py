@@ -1,6 +1,7 @@
-"""Ctrl-C, SIGTERM and SIGHUP: the first stops the checks, cleanup still runs; during cleanup one more
-signal is only announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`;
-once cleanup has ended, a signal is only announced (the reports are being written)."""
+"""Ctrl-C, SIGTERM and SIGHUP: the first stops the checks, cleanup still runs; a second one while the first
+is still being handled (before cleanup begins) is only announced; during cleanup one more signal is only
+announced, the next aborts cleanup and leaves the journal for `swr-conformance sweep`; once cleanup has
+ended, a signal is only announced (the reports are being written)."""
 
 from __future__ import annotations
 
@@ -40,6 +41,9 @@ class Interrupts:
         if self._cleaning and not self._warned:
             self._warned = True
             self._say(f"swr-conformance: cleaning up; press Ctrl-C again to abort and leave {self._journal}")
+            return
+        if not self._cleaning and self.received == 2:  # the first is still on its way to the cleanup
+            self._say("swr-conformance: stopping; cleanup follows")
             return
         raise KeyboardInterrupt
 

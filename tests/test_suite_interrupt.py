@@ -3,6 +3,7 @@ announced, a third aborts it; a killed run leaves a journal from which `sweep` r
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -25,9 +26,11 @@ from tests.hostile import After, HostileProxy, Rule
 
 @contextmanager
 def _suite_process(
-    tmp_path: Path, server: ReferenceServer, *args: str, env: dict[str, str] | None = None
+    tmp_path: Path, server: ReferenceServer, *args: str, env: dict[str, str] | None = None, via: str | None = None
 ) -> Iterator[subprocess.Popen[str]]:
-    command = [sys.executable, "-m", "conformance", "run", "--output", str(tmp_path), *reference_target(server)]
+    """The suite against `server` (through the proxy at `via`) in a process group of its own."""
+    target = [via if via and option == server.url else option for option in reference_target(server)]
+    command = [sys.executable, "-m", "conformance", "run", "--output", str(tmp_path), *target]
     process = subprocess.Popen(
         [*command, *args],
         stdout=subprocess.PIPE,
@@ -304,3 +307,27 @@ def test_signals_during_the_cleanup_announcement_abort_cleanup_and_do_not_escape
         signal.signal(signal.SIGINT, before)
     assert interrupts.cleanup_aborted and cleaned == []
     assert said[0].startswith("swr-conformance: interrupted; cleaning up") and "press Ctrl-C again" in said[1]
+
+
+async def _latency(request: object, body: bytes) -> None:
+    await asyncio.sleep(0.04)
+
+
+@pytest.mark.parametrize("apart", [0.05, 0.2])
+def test_a_second_signal_before_cleanup_starts_neither_aborts_nor_crashes_the_run(tmp_path: Path, apart: float) -> None:
+    """Ctrl-C twice to the whole process group through a proxy with 40 ms latency: the second lands while
+    the first is still being handled, before cleanup begins. It is announced; cleanup runs; exit 3 (it
+    ended with click's 'Aborted!', exit 1)."""
+    with (
+        _server(0) as server,
+        HostileProxy(server.url, [Rule("*", ".", before=_latency)]) as proxy,
+        _suite_process(tmp_path, server, via=proxy.url) as process,
+    ):
+        _read_until(process, "PASSED", 3)
+        os.killpg(process.pid, signal.SIGINT)
+        time.sleep(apart)
+        os.killpg(process.pid, signal.SIGINT)
+        output = process.stdout.read() if process.stdout else ""
+        assert process.wait(timeout=120) == 3, output
+        assert "Aborted!" not in output and "Traceback" not in output, output
+        assert server.store.namespaces() == []

@@ -6,6 +6,7 @@ The table grows with every edge found: add a row, not a test."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -138,3 +139,22 @@ def test_reports_that_cannot_be_written_leave_nothing_on_the_target(tmp_path: Pa
     assert done.returncode == 3, done.stdout + done.stderr
     assert "cannot write the reports" in done.stderr and "cleanup ran, left behind: nothing" in done.stderr, done.stderr
     assert "Traceback" not in done.stdout + done.stderr and left == []
+
+
+def test_a_reader_that_leaves_early_does_not_change_the_verdict(tmp_path: Path) -> None:
+    """`swr-conformance run | head -1`: once the reader has gone, the run goes on (cleanup included) and
+    exits as its verdict says (it exited 1 on a broken pipe)."""
+    command = [
+        Path(sys.executable).parent / "swr-conformance",
+        "run",
+        "--output",
+        str(tmp_path / "o"),
+        "-k",
+        "delete/204",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=suite_environment())
+    assert process.stdout is not None and process.stdout.readline().startswith(b"swr-conformance ")
+    process.stdout.close()  # as `head -1` does
+    assert process.wait(timeout=120) == 0, process.stderr.read() if process.stderr else ""
+    results = json.loads((tmp_path / "o" / "results.json").read_text(encoding="utf-8"))
+    assert results["summary"]["verdict"] == "conformant" and results["leftovers"] == []
