@@ -22,6 +22,7 @@ from conformance.outcomes import Broken
 from conformance.plugin import SUITE_DIR, SuitePlugin
 from conformance.provisioning import sweeper
 from conformance.provisioning.journal import RUN_ID, PrefixOwnership, RunJournal, new_run_id
+from conformance.provisioning.registry_auth import is_loopback
 from conformance.provisioning.sweeper import SweepScope, parse_duration
 from conformance.reference.config import DEVELOPMENT, ReferenceConfig
 from conformance.reference.deviations import Deviation
@@ -88,6 +89,11 @@ def main() -> None:
     type=click.Choice([d.value for d in Deviation]),
     help="Test-only: break the contract on purpose.",
 )
+@click.option(
+    "--allow-dev-credentials",
+    is_flag=True,
+    help="Accept the published development credentials on an address other than loopback.",
+)
 @click.option("--access-log", is_flag=True, help="One line per request: method, path, status, ms, request id.")
 @click.option("--latency-ms", default=0, show_default=True, type=click.IntRange(0, 60_000), help="Delay every request.")
 def serve(
@@ -109,6 +115,7 @@ def serve(
     oci_backend: str | None,
     oci_backend_username: str | None,
     oci_backend_password: str | None,
+    allow_dev_credentials: bool,
 ) -> None:
     """Run the embedded SWR reference registry in the foreground."""
     if bool(ak) != bool(sk):
@@ -124,6 +131,11 @@ def serve(
     except ProfileError as exc:
         raise click.BadParameter(str(exc), param_hint="--profile") from None
     given = Credentials(token, ak, sk, project_id, registry_username, registry_password)
+    if not given.given and not is_loopback(host.strip("[]")) and not allow_dev_credentials:
+        raise click.UsageError(
+            f"--host {host} reaches beyond this machine, and the development credentials are published: give "
+            "your own (--token, --ak/--sk, --registry-username/--registry-password), or --allow-dev-credentials"
+        )
     config = ReferenceConfig(
         profile=loaded,
         credentials=given if given.given else DEVELOPMENT,

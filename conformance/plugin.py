@@ -95,9 +95,13 @@ def _directory(path: Path) -> bool:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    """The installed plugin acts only in a session of the suite (`run`, `--swr-*`, or the suite's checks
+    named): in any other project's pytest it installs no signal handler and writes nothing."""
     config.addinivalue_line("markers", f"{MARKER}(id): a conformance check with a stable id")
     if any(isinstance(p, SuitePlugin) for p in config.pluginmanager.get_plugins()):
         return  # `run` registered its own
+    if not _suite_session(config):
+        return
     suite = SuitePlugin(None)
     config.pluginmanager.register(suite, PLUGIN_NAME)
     if (workers := _distributed_suite(config)) is not None:  # plain `pytest ... -n N`: one run, as `run --workers N`
@@ -107,20 +111,26 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(Controller(suite), f"{PLUGIN_NAME}-controller")
 
 
+def _suite_session(config: pytest.Config) -> bool:
+    """Whether this pytest session runs the suite: an `--swr-*` option given, or the suite's checks named."""
+    given = any(config.getoption(f"swr_{name}", None) is not None for name in (*_OPTIONS, "examples", "seed"))
+    flags = (config.getoption(f"swr_{flag}", None) for flag in ("fault_injection", "properties", "require_all"))
+    return given or any(flag is not None for flag in flags) or any(_names_the_suite(config, a) for a in config.args)
+
+
+def _names_the_suite(config: pytest.Config, arg: str) -> bool:
+    name = arg.split("::")[0]
+    if config.getoption("pyargs", False) and (name == "conformance.suite" or name.startswith("conformance.suite.")):
+        return True
+    path = Path(name).resolve()
+    return path == SUITE_DIR or SUITE_DIR in path.parents
+
+
 def _distributed_suite(config: pytest.Config) -> int | None:
     """The number of pytest-xdist workers, when this process hands the suite's checks out to them."""
     if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no" or not config.option.tx:
         return None
-    pyargs = config.getoption("pyargs", False)
-
-    def names_the_suite(arg: str) -> bool:
-        name = arg.split("::")[0]
-        if pyargs and (name == "conformance.suite" or name.startswith("conformance.suite.")):
-            return True
-        path = Path(name).resolve()
-        return path == SUITE_DIR or SUITE_DIR in path.parents
-
-    if not any(names_the_suite(arg) for arg in config.args):
+    if not any(_names_the_suite(config, arg) for arg in config.args):
         return None
     from xdist.workermanage import parse_tx_spec_config  # type: ignore[import-untyped]
 

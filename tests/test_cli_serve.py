@@ -74,11 +74,19 @@ def test_credentials_from_the_environment() -> None:
         assert httpx.get(url + "/v2/manage/namespaces", headers={"X-Auth-Token": DEV_TOKEN}).status_code == 401
 
 
+def test_beyond_loopback_own_credentials_or_an_explicit_yes() -> None:
+    with serving("--host", "0.0.0.0", "--token", "own-secret-0123") as (url, banner):
+        assert "your own" in "".join(banner)
+    with serving("--host", "0.0.0.0", "--allow-dev-credentials") as (url, banner):
+        assert any(DEV_TOKEN in line for line in banner)
+
+
 def test_bad_options_exit_2_with_a_message() -> None:
     for args, message in (
         (["--ak", "AK"], "--ak and --sk go together"),
         (["--profile", "swr-1999"], "unknown profile 'swr-1999'"),
         (["--latency-ms", "-1"], "--latency-ms"),
+        (["--host", "0.0.0.0"], "the development credentials are published"),  # anyone could delete there
     ):
         result = subprocess.run([*CLI, "serve", *args], capture_output=True, text=True, timeout=30)
         assert result.returncode == 2 and message in result.stderr, result.stderr

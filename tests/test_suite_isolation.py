@@ -3,9 +3,11 @@ pytest-randomly, -rerunfailures or -xdist) cannot reorder, rerun, deselect or sk
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
-from tests.conftest import run_suite
+from tests.conftest import run_suite, suite_environment
 
 HOSTILE_PLUGIN = """
 import pytest
@@ -35,3 +37,23 @@ def test_plugins_of_the_environment_do_not_touch_the_run(tmp_path: Path) -> None
     run = run_suite(tmp_path / "reports", "-k", "delete/204", env={"PYTHONPATH": str(site)})
     assert run.returncode == 0, run.stdout + run.stderr
     assert set(run.outcomes().values()) == {"passed"} and len(run.outcomes()) == 6
+
+
+def test_the_installed_plugin_is_inert_in_another_projects_tests(tmp_path: Path) -> None:
+    """The package's pytest11 entry point loads the plugin into every pytest session of its environment:
+    there it installs no signal handler and writes nothing (an unrelated test of the default SIGTERM
+    handler failed)."""
+    (tmp_path / "test_theirs.py").write_text(
+        "import signal\n\n"
+        "def test_default_handlers():\n"
+        "    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL\n"
+        "    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler\n"
+        "    assert signal.getsignal(signal.SIGHUP) is signal.SIG_DFL\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "test_theirs.py"],
+        cwd=tmp_path, env=suite_environment(), capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "swr-conformance-" in done.stdout  # the plugin was loaded ("plugins: swr-conformance-0.1.0, ...")
+    assert {p.name for p in tmp_path.iterdir()} <= {"test_theirs.py", "__pycache__"}  # and wrote nothing
