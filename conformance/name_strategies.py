@@ -53,7 +53,7 @@ def valid_names(draw: st.DrawFn, kind: NameKind, prefix: str = "") -> str:
     name = prefix + "/".join(components)
     if name[0] not in SYNTAX[kind].start_chars:
         name = draw(st.sampled_from(SYNTAX[kind].start_chars)) + name[1:]
-    length = draw(st.one_of(st.none(), st.integers(len(prefix) + 1, limit)))
+    length = draw(st.one_of(st.none(), st.just(limit), st.integers(len(prefix) + 1, limit)))  # the limit often
     name = _fitted(name, length, draw(st.sampled_from(_ALNUM))) if length else name[:limit].rstrip("._-/")
     found = violation(name, kind)
     assert found is None, f"the valid-name strategy drew {name!r}: {found}"

@@ -75,9 +75,9 @@ def test_credentials_from_the_environment() -> None:
 
 
 def test_beyond_loopback_own_credentials_or_an_explicit_yes() -> None:
-    with serving("--host", "0.0.0.0", "--token", "own-secret-0123") as (url, banner):
+    with serving("--host", "0.0.0.0", "--token", "own-secret-0123") as (_, banner):
         assert "your own" in "".join(banner)
-    with serving("--host", "0.0.0.0", "--allow-dev-credentials") as (url, banner):
+    with serving("--host", "0.0.0.0", "--allow-dev-credentials") as (_, banner):
         assert any(DEV_TOKEN in line for line in banner)
 
 
