@@ -98,3 +98,14 @@ def test_sweep_goes_on_when_the_target_lists_nothing(
         swept = run_sweep(proxy.url, "--journal", str(journal.path))
     assert "removed repository" in swept and "removed namespace" in swept, swept
     assert reference.store.namespace(f"{run_id}-ns") is None
+
+
+def test_sweep_with_rejected_credentials_is_broken(reference: ReferenceServer) -> None:
+    """Exit 3 with the cause, as its help says (it exited 1)."""
+    from click.testing import CliRunner
+
+    from conformance.cli import main
+
+    command = ["sweep", "--endpoint", reference.url, "--token", "not-the-token", "--run-id", "swrc5eeb0005"]
+    result = CliRunner().invoke(main, command, env={"SWR_CONFIG": None})
+    assert result.exit_code == 3 and "the target is broken" in result.output, result.output
