@@ -6,6 +6,7 @@ import dataclasses
 import itertools
 import json
 import os
+import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -136,3 +137,14 @@ def reference_target(server: ReferenceServer, aksk: bool = False) -> list[str]:
         "--registry-password", DEV_REGISTRY_PASSWORD,
         "--fault-injection",
     ]  # fmt: skip
+
+
+@pytest.fixture(autouse=True)
+def _quick_tests_start_no_process(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """In ./run-tests --quick, a test not marked `full` that starts a process fails, saying to mark it."""
+    if os.environ.get("SWR_TESTS_QUICK") and request.node.get_closest_marker("full") is None:
+
+        def refuse(*args: object, **kwargs: object) -> None:
+            raise AssertionError("a quick test started a process: mark it @pytest.mark.full")
+
+        monkeypatch.setattr(subprocess.Popen, "__init__", refuse)

@@ -7,6 +7,7 @@ import asyncio
 from pathlib import Path
 
 import httpx
+import pytest
 from starlette.requests import Request
 
 from conformance.client import Endpoints, SwrClient
@@ -36,6 +37,7 @@ def test_cleanup_removes_unjournaled_repositories_of_the_run(reference: Referenc
     assert reference.store.repository_names("team") == ["theirs"]
 
 
+@pytest.mark.full
 def test_sweep_by_run_id_and_age(reference: ReferenceServer, manage: httpx.Client) -> None:
     run_id = "swrc5eeb0001"
     manage.post("/v2/manage/namespaces", json={"namespace": f"{run_id}-ns"})
@@ -48,6 +50,7 @@ def test_sweep_by_run_id_and_age(reference: ReferenceServer, manage: httpx.Clien
     assert reference.store.namespace(f"{run_id}-ns") is None
 
 
+@pytest.mark.full
 def test_sweep_removes_several_repositories_at_once(reference: ReferenceServer, manage: httpx.Client) -> None:
     """Against a remote registry latency, not the number of leftovers, should set the pace."""
     run_id, in_flight, most = "swrc5eeb0002", [0], [0]
@@ -67,6 +70,7 @@ def test_sweep_removes_several_repositories_at_once(reference: ReferenceServer, 
     assert most[0] > 1, "the DELETEs went one after another"
 
 
+@pytest.mark.full
 def test_sweep_by_run_id_keeps_names_that_only_begin_like_it(reference: ReferenceServer, manage: httpx.Client) -> None:
     """A name is the run's only as its id followed by a separator or the end; in the run's own namespaces
     every repository is the run's (it names them freely there), including a worker's namespace."""
@@ -82,6 +86,7 @@ def test_sweep_by_run_id_keeps_names_that_only_begin_like_it(reference: Referenc
     assert reference.store.namespace(f"{run_id}-ns") is None and reference.store.namespace(f"{run_id}-gw0-ns2") is None
 
 
+@pytest.mark.full
 def test_sweep_goes_on_when_the_target_lists_nothing(
     reference: ReferenceServer, manage: httpx.Client, tmp_path: Path
 ) -> None:

@@ -12,9 +12,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.reference.config import DEV_TOKEN
 from tests.conftest import create_repository, repo_path
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 CLI = [sys.executable, "-m", "conformance"]
 

@@ -17,6 +17,8 @@ from conformance.reference.server import ReferenceServer
 from conformance.transcript import Redactor
 from tests.distribution import Distribution, distribution
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 RUN_ID = "swrc0d15d15d"
 
 

@@ -111,6 +111,7 @@ def test_one_input_is_not_a_comparison(tmp_path: Path) -> None:
     assert result.exit_code == 2 and "two or more" in result.output
 
 
+@pytest.mark.full
 def test_the_two_profiles_differ_in_exactly_their_differing_conditions(tmp_path: Path) -> None:
     """The reference registry serving swr-2020 and swr-2025, each run with the seed profile: what
     changed is exactly what the profiles disagree on, and every finding names such a condition."""

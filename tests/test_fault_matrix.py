@@ -7,10 +7,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from conformance.contract.profiles import CONDITIONS
 from conformance.reference.deviations import Deviation
 from conformance.suite import catalog
 from tests.fault_matrix import MATRIX_JSON, MATRIX_MD, markdown, observe, observed, run_against
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 
 def _matrix() -> dict[str, dict[str, list[str]]]:

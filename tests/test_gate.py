@@ -127,6 +127,7 @@ def test_a_bad_baseline_is_a_usage_error(tmp_path: Path, body: str, message: str
     assert message in str(raised.value)
 
 
+@pytest.mark.full
 def test_the_gate_end_to_end(tmp_path: Path) -> None:
     """Against a registry that deletes non-empty repositories: the failures listed in the baseline
     are accepted (exit 0, the verdict still says non-conformant); an unknown id exits 2."""
@@ -154,6 +155,7 @@ def test_the_gate_end_to_end(tmp_path: Path) -> None:
     jsonschema.validate(accepted.results, json.loads(RESULTS_SCHEMA_FILE.read_text(encoding="utf-8")))
 
 
+@pytest.mark.full
 def test_run_list_names_every_check_and_exits_0(tmp_path: Path) -> None:
     listed = run_suite(tmp_path / "reports", "--list")
     assert listed.returncode == 0, listed.stderr

@@ -23,6 +23,8 @@ from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, run_suite
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 NODE = shutil.which("node") and shutil.which("npm")
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 SELECTION = "delete/406/repository-with-images or delete/204/empty-repository or delete/401/aksk"

@@ -22,7 +22,7 @@ from conformance.reference.config import DEV_AK, DEV_PROJECT_ID, DEV_SK
 from conformance.reference.server import ReferenceServer
 from tests.conftest import unique
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.full]  # software from outside: not in ./run-tests --quick
 
 
 def _client(url: str, sk: str = DEV_SK) -> SwrClient:

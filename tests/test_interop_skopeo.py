@@ -16,7 +16,7 @@ from conformance.reference.config import DEV_REGISTRY_PASSWORD, DEV_REGISTRY_USE
 from conformance.reference.server import ReferenceServer
 from tests.conftest import repo_path
 
-pytestmark = pytest.mark.interop
+pytestmark = [pytest.mark.interop, pytest.mark.full]  # software from outside: not in ./run-tests --quick
 
 SKOPEO = shutil.which("skopeo")
 if SKOPEO is None and os.environ.get("CI"):

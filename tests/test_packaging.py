@@ -5,6 +5,10 @@ from __future__ import annotations
 import tomllib
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 ROOT = Path(__file__).resolve().parent.parent
 
 

@@ -13,9 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+import pytest
 
 from conformance.reference.config import DEV_TOKEN
 from tests.conftest import unique
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 MB = 1024 * 1024
 

@@ -20,6 +20,8 @@ from tests.conftest import run_suite
 from tests.distribution import Distribution, distribution
 from tests.fault_matrix import PROFILE_OF
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Distribution]:

@@ -40,6 +40,7 @@ def _megabytes(count: int) -> Iterator[bytes]:
         yield chunk
 
 
+@pytest.mark.full
 def test_big_and_chunked_uploads_keep_memory_bounded_and_others_served(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SWR_")} | {"PYTHONUNBUFFERED": "1"}
     process = subprocess.Popen(

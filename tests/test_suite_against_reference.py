@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx
 import jsonschema
+import pytest
 
 from conformance.checks import REGISTRY
 from conformance.contract.profiles import load_profile
@@ -18,6 +19,8 @@ from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.server import ReferenceServer
 from conformance.suite import catalog
 from tests.conftest import reference_target, run_suite, suite_environment
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 
 def _all_check_ids() -> set[str]:

@@ -17,6 +17,7 @@ from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, run_suite
 
 
+@pytest.mark.full
 def test_invalid_name_answered_404_is_reported_with_expected_and_observed(tmp_path: Path) -> None:
     config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.INVALID_NAME_404}))
     with ReferenceServer(config) as server:
@@ -35,6 +36,7 @@ def _closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@pytest.mark.full
 def test_unreachable_target_is_broken_not_failed(tmp_path: Path) -> None:
     run = run_suite(tmp_path / "reports", "--endpoint", f"http://127.0.0.1:{_closed_port()}", "--token", "t")
     assert run.returncode == 3, run.stdout + run.stderr
@@ -49,6 +51,7 @@ def test_unreachable_target_is_broken_not_failed(tmp_path: Path) -> None:
     assert error is not None and "target is broken, no check ran" in error.get("message", "")
 
 
+@pytest.mark.full
 def test_rejected_credentials_are_broken_not_failed(tmp_path: Path) -> None:
     with ReferenceServer(ReferenceConfig(profile=load_profile())) as server:
         run = run_suite(tmp_path / "reports", "--endpoint", server.url, "--token", "not-the-token")
@@ -82,6 +85,7 @@ def test_usage_errors_exit_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, ar
     assert "Traceback" not in output and "INTERNALERROR" not in output
 
 
+@pytest.mark.full
 def test_a_selection_that_matches_no_check_is_a_usage_error(tmp_path: Path) -> None:
     run = run_suite(tmp_path / "reports", "-k", "delete/999")
     assert run.returncode == 2 and "no check ran" in run.stderr, run.stdout + run.stderr
@@ -117,6 +121,7 @@ def _invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
     return result.exit_code, result.output
 
 
+@pytest.mark.full
 def test_config_file_and_environment_feed_the_run(tmp_path: Path) -> None:
     """A config file given (here by SWR_CONFIG) may say where the run goes; the header names it, what it
     decided, and the files secrets were read from. (Found in the working directory, not given, it may not
@@ -137,6 +142,7 @@ def test_config_file_and_environment_feed_the_run(tmp_path: Path) -> None:
     assert f"secrets read from files: token from {tmp_path / 'token'}" in run.stdout
 
 
+@pytest.mark.full
 def test_an_auth_bypass_is_caught_by_every_signature_probe(tmp_path: Path) -> None:
     config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.AUTH_BYPASS}))
     with ReferenceServer(config) as server:
@@ -146,6 +152,7 @@ def test_an_auth_bypass_is_caught_by_every_signature_probe(tmp_path: Path) -> No
     assert {"delete/401/aksk-other-body", "delete/401/aksk-foreign-project"} <= set(run.outcomes())
 
 
+@pytest.mark.full
 def test_the_wrong_credentials_finding_reproduces_with_the_wrong_token(tmp_path: Path) -> None:
     """Its curl command sends the made-up token literally: with `$SWR_TOKEN` it would be accepted."""
     config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.AUTH_BYPASS}))
@@ -158,6 +165,7 @@ def test_the_wrong_credentials_finding_reproduces_with_the_wrong_token(tmp_path:
     assert "$SWR_TOKEN" not in check["curl"] and "$SWR_TOKEN" not in check["message"]
 
 
+@pytest.mark.full
 def test_a_cleanup_delete_with_side_effects_is_a_finding_of_its_own_check(tmp_path: Path) -> None:
     """A DELETE that removes the namespace too, sent by one check's cleanup: that check fails, and the
     next check is not blamed for the vanished namespace."""
@@ -171,6 +179,7 @@ def test_a_cleanup_delete_with_side_effects_is_a_finding_of_its_own_check(tmp_pa
     assert finding.startswith("delete.empty-repository: deleting the check's repositories afterwards also removed")
 
 
+@pytest.mark.full
 def test_plain_pytest_with_an_output_that_is_a_file_is_a_usage_error(tmp_path: Path) -> None:
     import subprocess
     import sys
@@ -186,6 +195,7 @@ def test_plain_pytest_with_an_output_that_is_a_file_is_a_usage_error(tmp_path: P
     assert "INTERNALERROR" not in output and "Traceback" not in output
 
 
+@pytest.mark.full
 def test_a_multi_step_finding_reports_the_step_that_failed(tmp_path: Path) -> None:
     """deletable-once-emptied first expects the refusal: when that step fails, its condition, quote,
     expected and observed status are the ones reported everywhere, not the check's own."""

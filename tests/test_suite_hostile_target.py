@@ -21,6 +21,8 @@ from conformance.reference.server import ReferenceServer
 from tests.conftest import SuiteRun, reference_target, repo_path, run_suite
 from tests.hostile import HTML_502, Before, HostileProxy, Rule, extra_tags, status
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 TRAVERSAL = "../../../../prod/repos/prod-app"
 
 

@@ -83,6 +83,7 @@ def _server(latency_ms: int) -> ReferenceServer:
     return ReferenceServer(ReferenceConfig(profile=load_profile(), faults=True, latency_ms=latency_ms))
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP], ids=["INT", "TERM", "HUP"])
 def test_interrupted_run_cleans_up_and_is_not_conformant(tmp_path: Path, signum: int) -> None:
     with _server(20) as server, _suite_process(tmp_path, server) as process:
@@ -97,6 +98,7 @@ def test_interrupted_run_cleans_up_and_is_not_conformant(tmp_path: Path, signum:
     assert "\nBROKEN — " in output
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("whom", ["controller", "group"])
 def test_an_interrupted_parallel_run_stops_its_workers_then_cleans_up(tmp_path: Path, whom: str) -> None:
     """A pipeline cancelling the run signals the `run` process alone; Ctrl-C in a terminal reaches every
@@ -121,6 +123,7 @@ def test_an_interrupted_parallel_run_stops_its_workers_then_cleans_up(tmp_path: 
     assert "press Ctrl-C again" not in output
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("workers", ["1", "2"])
 def test_an_interrupt_while_the_run_creates_its_namespace_removes_it(tmp_path: Path, workers: str) -> None:
     """The signal lands after the target created the run's namespace but before it answered (a proxy
@@ -148,6 +151,7 @@ def _journals(tmp_path: Path) -> str:
     return "".join(path.read_text() for path in tmp_path.glob("journals/*.jsonl"))
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("signals", [1, 3], ids=["cleaned-up", "cleanup-aborted"])
 def test_an_interrupt_while_the_workers_start_still_cleans_up(tmp_path: Path, signals: int) -> None:
     """The `run` process opens the run (its namespace) before pytest-xdist starts the workers; a signal
@@ -179,6 +183,7 @@ def test_an_interrupt_while_the_workers_start_still_cleans_up(tmp_path: Path, si
     assert "interrupted before any check finished" in output and "Traceback" not in output
 
 
+@pytest.mark.full
 def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_path: Path) -> None:
     with _server(60) as server, _suite_process(tmp_path, server) as process:
         _read_until(process, "PASSED", 2)
@@ -193,6 +198,7 @@ def test_a_second_signal_during_cleanup_is_announced_and_cleanup_goes_on(tmp_pat
     assert results["interrupted"] is True and results["leftovers"] == []
 
 
+@pytest.mark.full
 def test_a_third_signal_aborts_cleanup_and_sweep_removes_the_rest(tmp_path: Path) -> None:
     with _server(200) as server:
         with _suite_process(tmp_path, server, "-k", "delete/406") as process:
@@ -208,6 +214,7 @@ def test_a_third_signal_aborts_cleanup_and_sweep_removes_the_rest(tmp_path: Path
         assert server.store.namespaces() == []
 
 
+@pytest.mark.full
 def test_a_killed_run_leaves_a_journal_from_which_sweep_removes_everything(tmp_path: Path) -> None:
     with _server(30) as server:
         manage = httpx.Client(base_url=server.url, headers={"X-Auth-Token": DEV_TOKEN})
@@ -229,6 +236,7 @@ def test_a_killed_run_leaves_a_journal_from_which_sweep_removes_everything(tmp_p
         assert server.store.repository_names("team") == ["prod-app"]
 
 
+@pytest.mark.full
 def test_pytest_failing_to_render_an_interrupt_does_not_crash_the_run(tmp_path: Path) -> None:
     """On Python 3.11 a signal that lands between lines leaves a frame without a line number, and pytest's
     own rendering of the interrupt raises TypeError (seen in CI: exit 1 instead of 3). Simulated here, in a
@@ -314,6 +322,7 @@ async def _latency(request: object, body: bytes) -> None:
     await asyncio.sleep(0.04)
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("apart", [0.05, 0.2])
 def test_a_second_signal_before_cleanup_starts_neither_aborts_nor_crashes_the_run(tmp_path: Path, apart: float) -> None:
     """Ctrl-C twice to the whole process group through a proxy with 40 ms latency: the second lands while

@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import run_suite, suite_environment
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 HOSTILE_PLUGIN = """
 import pytest

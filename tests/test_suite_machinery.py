@@ -87,6 +87,7 @@ def test_register_refuses_duplicate_malformed_and_unknown(monkeypatch: pytest.Mo
         register("delete/999/other", "delete.nope", "a title", "minor")
 
 
+@pytest.mark.full
 def test_every_collected_check_has_its_own_well_formed_id(tmp_path: Path) -> None:
     """pytest collects exactly one test per registered id (a test without @check, or two with one id,
     would break the count), and every id has the stable shape reports and baselines key on."""

@@ -18,6 +18,8 @@ from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, run_suite
 from tests.hostile import HostileProxy, Rule
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 
 def test_the_properties_pass_record_their_budget_and_keep_hypothesis_files_in_the_cache(tmp_path: Path) -> None:
     cache = tmp_path / "cache"

@@ -36,6 +36,7 @@ def _everything_written(run: SuiteRun) -> str:
     return "\n".join([run.stdout, run.stderr, *files])
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("auth", ["token", "aksk"])
 def test_secrets_are_never_written(tmp_path: Path, auth: str) -> None:
     credentials = Credentials(TOKEN, "AKTEST", SK, None, "ci-user", PASSWORD)
@@ -73,6 +74,7 @@ def _derived(secret: str) -> list[str]:
     return [secret, json.dumps(secret)[1:-1], quote(secret, safe="")]
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("auth", ["token", "aksk"])
 def test_secrets_echoed_by_the_target_are_redacted_in_every_derived_form(tmp_path: Path, auth: str) -> None:
     credentials = Credentials(ECHOED_TOKEN, "AKTEST", SK, None, "ci-user", PASSWORD)
@@ -92,6 +94,7 @@ def test_secrets_echoed_by_the_target_are_redacted_in_every_derived_form(tmp_pat
     assert re.search(r"Signature=[0-9a-f]{16}", written) is None
 
 
+@pytest.mark.full
 def test_plain_pytest_tracebacks_show_no_secret(tmp_path: Path) -> None:
     credentials = Credentials(ECHOED_TOKEN, None, None, None, "ci-user", PASSWORD)
     with (
@@ -126,6 +129,7 @@ def echo_escaped(code: int) -> After:
 SLASHED_TOKEN = "tok/5ecret/0123456789"
 
 
+@pytest.mark.full
 @pytest.mark.parametrize("auth", ["token", "aksk"])
 def test_secrets_echoed_with_escaped_slashes_and_equals_signs_are_redacted(tmp_path: Path, auth: str) -> None:
     credentials = Credentials(SLASHED_TOKEN, "AKTEST", SK, None, "ci-user", PASSWORD)
@@ -148,6 +152,7 @@ def test_secrets_echoed_with_escaped_slashes_and_equals_signs_are_redacted(tmp_p
 SHORT_TOKEN, SHORT_PASSWORD = "204", "406"
 
 
+@pytest.mark.full
 def test_short_secrets_leave_every_report_valid_and_every_check_id_whole(tmp_path: Path) -> None:
     """A token `204` and a registry password `406`: redacted where they stand as credentials (echoed
     headers), never inside check ids, statuses or the JSON and XML around them."""

@@ -15,6 +15,8 @@ from tests.conftest import SuiteRun, reference_target, run_suite
 from tests.distribution import require_binary
 from tests.hostile import HostileProxy
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 
 @pytest.fixture(scope="module")
 def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:

@@ -18,6 +18,8 @@ from conformance.reference.server import ReferenceServer
 from tests.conftest import SuiteRun, reference_target, run_suite
 from tests.hostile import Before, HostileProxy, Rule, status
 
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
+
 IMAGE_CHECKS = "delete/406 or property/with-images-refused or property/sequence/lifecycle"
 MANIFEST_UNKNOWN = json.dumps({"errors": [{"code": "MANIFEST_UNKNOWN", "message": "manifest unknown"}]})
 UNKNOWN: Before = status(404, MANIFEST_UNKNOWN, "application/json")

@@ -10,6 +10,8 @@ import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
+
 from conformance.contract.profiles import load_profile
 from conformance.reference.config import DEV_TOKEN, ReferenceConfig
 from conformance.reference.deviations import Deviation
@@ -17,6 +19,8 @@ from conformance.reference.server import ReferenceServer
 from conformance.suite import catalog
 from tests.conftest import reference_target, run_suite
 from tests.fault_matrix import MATRIX_JSON
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 
 def test_a_parallel_run_is_one_run_and_leaves_nothing_behind(tmp_path: Path) -> None:

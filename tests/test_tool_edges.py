@@ -123,6 +123,7 @@ def _limited(size: int) -> Callable[[], None]:
     return apply
 
 
+@pytest.mark.full
 def test_reports_that_cannot_be_written_leave_nothing_on_the_target(tmp_path: Path) -> None:
     """As on a full disk: the journal and results.json stop taking bytes mid-run. The run still cleans
     up, exits 3, and says why and what it left, without a traceback."""
@@ -141,6 +142,7 @@ def test_reports_that_cannot_be_written_leave_nothing_on_the_target(tmp_path: Pa
     assert "Traceback" not in done.stdout + done.stderr and left == []
 
 
+@pytest.mark.full
 def test_a_reader_that_leaves_early_does_not_change_the_verdict(tmp_path: Path) -> None:
     """`swr-conformance run | head -1`: once the reader has gone, the run goes on (cleanup included) and
     exits as its verdict says (it exited 1 on a broken pipe)."""

@@ -12,8 +12,12 @@ import textwrap
 import time
 from pathlib import Path
 
+import pytest
+
 from conformance.reference.server import ReferenceServer
 from tests.conftest import reference_target, run_suite, suite_environment
+
+pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
 #: Started from a fresh process: the zygote is forked from the process that calls start().
 _LAUNCH = textwrap.dedent(
