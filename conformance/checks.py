@@ -27,7 +27,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 class Check:
     id: str
     condition: str
-    title: str  # the first docstring line: what the check proves
+    title: str  # the docstring's first paragraph: what the check proves
     severity: str
 
 
@@ -50,7 +50,8 @@ def register(check_id: str, condition: str, title: str, severity: str) -> Check:
 
 
 def _title(fn: Callable[..., Any], case: dict[str, Any] | None = None) -> str:
-    line = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else ""
+    """The docstring's first paragraph, as one line: what the check proves."""
+    line = " ".join((fn.__doc__ or "").strip().split("\n\n")[0].split())
     return line.format(**case) if case else line
 
 

@@ -144,12 +144,15 @@ _SWAPS = {"_": "-.", "-": "_.", ".": "_-", "/": "-"}
 
 def neighbours(name: str, keep: int = 0) -> list[str]:
     """Valid repository names that differ from `name` by exactly one thing, past its first `keep`
-    characters: a separator swapped for another, `__` for `_` and back, the last character changed, a
-    suffix added, the last character dropped, the nested parent and a child."""
+    characters, in this order: a separator swapped for another (`_` first: a registry that matches names
+    as patterns takes it for any character), `__` for `_` and back, the last character changed, a suffix
+    added, the last character dropped, the nested parent and a child."""
     head, tail = name[:keep], name[keep:]
-    found = [tail[:at] + other + tail[at + 1 :] for at, char in enumerate(tail) for other in _SWAPS.get(char, "")]
+    swaps = [(at, char) for separator in _SWAPS for at, char in enumerate(tail) if char == separator]
+    found = [tail[:at] + other + tail[at + 1 :] for at, char in swaps for other in _SWAPS[char]]
     found += [tail[: m.start()] + "_" + tail[m.end() :] for m in re.finditer("__", tail)]
     found += [tail[: m.start()] + "__" + tail[m.end() :] for m in re.finditer(r"(?<![_])_(?![_])", tail)]
     found += [tail[:-1] + ("1" if tail.endswith("0") else "0"), tail + "-x", tail + "0", tail[:-1], tail + "/x"]
     found += [tail.rsplit("/", 1)[0]] if "/" in tail else []
-    return sorted({head + n for n in found if n and head + n != name and is_valid(head + n, NameKind.REPOSITORY)})
+    kept = (head + n for n in found if n and head + n != name and is_valid(head + n, NameKind.REPOSITORY))
+    return list(dict.fromkeys(kept))

@@ -1,9 +1,10 @@
 """The URL paths the suite sends, built from names one percent-encoded segment at a time, and read
 back from a final request URL so that the guard judges what is really sent.
 
-Paths travel as the standard clients send them (docker, containerd, skopeo): a segment percent-encodes
-only what RFC 3986 requires, so a digest keeps its `:` and a nested name its `$`. Yet no name changes
-which resource a request addresses: `..`, `/`, `?`, `#` and `%` in a name are always encoded.
+Paths travel as the standard clients send them (docker, containerd, skopeo): a digest keeps its `:` and a
+nested name its `$`, as RFC 3986 allows in a segment. Everything else that is not unreserved is encoded,
+so that no name changes which resource a request addresses: `..`, `/`, `?`, `#`, `%`, and the other
+sub-delimiters, which servers read as more than characters (servlet containers cut a segment at `;`).
 """
 
 from __future__ import annotations
@@ -20,13 +21,14 @@ READS = ("GET", "HEAD", "OPTIONS")  # methods that change nothing
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$")
 
 
-#: What RFC 3986 lets a path segment carry as it is, beyond the unreserved characters (`pchar`).
-SEGMENT_SAFE = "!$&'()*+,;=:@"
+#: What a segment carries as it is beyond the unreserved characters: what RFC 3986 allows there (`pchar`)
+#: and the standard clients send so; the other sub-delimiters (`!&'()*+,;=`) are encoded.
+SEGMENT_SAFE = ":@$"
 
 
 def segment(value: str) -> str:
-    """One path segment: percent-encoded where RFC 3986 requires it, dots too when the segment is `.`
-    or `..` (which a URL parser would otherwise resolve)."""
+    """One path segment: percent-encoded but for unreserved characters and `:@$`, dots too when the segment
+    is `.` or `..` (which a URL parser would otherwise resolve)."""
     if value == "":
         raise ValueError("an empty path segment addresses a different resource")
     encoded = quote(value, safe=SEGMENT_SAFE)

@@ -271,22 +271,27 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
                 ctx.expect_error_information(exchange, "delete.server-error")
     finally:
         result = suite.results.get(request.node.nodeid)
+        decided = result is not None and result.outcome in (Outcome.BROKEN, Outcome.FAILED)
         try:
-            _after_check(ctx, swr_run)
+            _after_check(ctx, swr_run, decided)
         except Broken as exc:  # the check already has its verdict or cause: this one only adds to it
-            if result is None or result.outcome not in (Outcome.BROKEN, Outcome.FAILED):
+            if not decided:
                 raise
             ctx.notes.append(f"after the check: {exc}")
 
 
-def _after_check(ctx: CheckContext, run: RunState) -> None:
+def _after_check(ctx: CheckContext, run: RunState, decided: bool) -> None:
     """Whatever the run created and did not delete still exists; the check's repositories are removed,
-    and that removes nothing else."""
+    and that removes nothing else. A check that already failed or broke is not judged again: what vanished
+    is then what its finding (or its cause) is about."""
     if gone := ([] if ctx.settled() else run.vanished()):
         run.restore(gone)
     ctx.notes += [f"not removed after the check (cleanup retries it): {left}" for left in run.clear_check()]
     if collateral := run.vanished():  # the check's own repositories deleted: nothing else may go
         run.restore(collateral)
+    if decided:
+        ctx.notes += [f"removing the check's repositories also removed {', '.join(collateral)}"] if collateral else []
+        return
     if gone:
         ctx.fail(f"state the run did not delete has vanished: {', '.join(gone)}", ctx.subject)
     if collateral:  # a finding about those DELETEs: a deleted empty repository takes nothing with it

@@ -16,7 +16,7 @@ import pytest
 from conformance.client import Endpoints, SwrClient
 from conformance.contract.credentials import Credentials
 from conformance.outcomes import Broken, GuardRefused, InvalidServerName, SetupFailed, TargetUnreachable
-from conformance.paths import Target, changed_by, repository_path
+from conformance.paths import Target, changed_by, repository_path, segment
 from conformance.provisioning.journal import RunJournal
 from conformance.provisioning.registry_auth import NotAllowed, RegistryAuth
 from conformance.reference.config import DEV_TOKEN
@@ -217,3 +217,11 @@ def test_connection_resets_are_retried_on_setup_calls_not_on_the_delete_under_te
         assert server.accepted == 1  # the DELETE under test may have executed: never sent twice
     finally:
         server.close()
+
+
+def test_a_segment_keeps_what_clients_keep_and_encodes_what_servers_read_more_into() -> None:
+    """A digest keeps its `:` and a nested name its `$` (as docker and skopeo send them); `;` would be cut off
+    by a servlet container (`a;b` read as `a`), so it and the other sub-delimiters are encoded."""
+    assert segment("sha256:ab") == "sha256:ab" and segment("group$app") == "group$app"
+    assert segment("a;b") == "a%3Bb" and segment("a=b,c+d!") == "a%3Db%2Cc%2Bd%21"
+    assert segment("..") == "%2E%2E" and segment("a/b?c#d%") == "a%2Fb%3Fc%23d%25"

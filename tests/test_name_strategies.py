@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conformance.contract.names import SYNTAX, NameKind, NameRule, repository_from_path, violation
@@ -25,14 +25,14 @@ RUN_ID = "swrc0123abcd"
 JOURNAL = RunJournal(RUN_ID)  # owns nothing but names with its run id: as with --namespace team
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(NameKind)), st.data())
 def test_valid_names_are_valid_and_reach_the_limit(kind: NameKind, data: st.DataObject) -> None:
     name = data.draw(valid_names(kind, RUN_ID))
     assert violation(name, kind) is None and name.startswith(RUN_ID)
 
 
-@settings(max_examples=500)
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(NameKind)), st.sampled_from(list(NameRule)), st.data())
 def test_each_invalid_strategy_breaks_its_rule_first(kind: NameKind, rule: NameRule, data: st.DataObject) -> None:
     name = data.draw(invalid_names(kind, f"{RUN_ID}-p", rule))
@@ -40,7 +40,7 @@ def test_each_invalid_strategy_breaks_its_rule_first(kind: NameKind, rule: NameR
     assert found is not None and found.rule is rule, (name, found)
 
 
-@settings(max_examples=200)
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(NameRule)), st.data())
 def test_every_drawn_repository_name_is_the_runs_own(rule: NameRule, data: st.DataObject) -> None:
     invalid = data.draw(invalid_names(NameKind.REPOSITORY, f"{RUN_ID}-p", rule))
@@ -51,7 +51,7 @@ def test_every_drawn_repository_name_is_the_runs_own(rule: NameRule, data: st.Da
 def test_the_length_limit_itself_is_drawn() -> None:
     lengths: set[int] = set()
 
-    @settings(max_examples=200, database=None)
+    @settings(max_examples=200, database=None, suppress_health_check=[HealthCheck.too_slow])
     @given(valid_names(NameKind.REPOSITORY, RUN_ID))
     def collect(name: str) -> None:
         lengths.add(len(name))
@@ -60,7 +60,7 @@ def test_the_length_limit_itself_is_drawn() -> None:
     assert 128 in lengths and min(lengths) < 64
 
 
-@settings(max_examples=300)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(list(NameKind)), st.data())
 def test_the_path_formats_draw_what_the_spec_patterns_accept(kind: NameKind, data: st.DataObject) -> None:
     """The formats schemathesis draws the spec's name parameters from agree with their `pattern` and
@@ -76,7 +76,7 @@ def test_without_a_prefix_the_whole_repository_grammar_is_drawn() -> None:
     4 levels, every separator, the middle lengths."""
     seen: list[str] = []
 
-    @settings(max_examples=400, database=None, derandomize=True)
+    @settings(max_examples=400, database=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
     @given(valid_names(NameKind.REPOSITORY))
     def collect(name: str) -> None:
         assert violation(name, NameKind.REPOSITORY) is None

@@ -6,6 +6,7 @@ fault the whole-state postconditions exist for is a finding that names the view.
 from __future__ import annotations
 
 import json
+import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -99,3 +100,7 @@ def test_each_kind_of_missed_fault_is_a_finding_naming_the_view(
     (result,) = [c for c in run.results["checks"] if c["id"] == check]
     assert result["outcome"] == "failed" and finding in result["message"], result["message"]
     assert "reproduce: curl" in result["message"]
+    # one finding, told once: not again after the check as "vanished", nor as a JUnit error
+    assert not any("vanished" in note for note in result["notes"]), result["notes"]
+    suite = ET.parse(run.output / "junit.xml").getroot().find("testsuite")
+    assert suite is not None and suite.get("errors") == "0", ET.tostring(suite)[:2000]

@@ -18,7 +18,7 @@ from conformance.reference.deviations import Deviation
 from conformance.reference.server import ReferenceServer
 from conformance.suite import catalog
 from tests.conftest import reference_target, run_suite
-from tests.fault_matrix import MATRIX_JSON
+from tests.fault_matrix import EXAMPLES, MATRIX_JSON, SEED
 
 pytestmark = pytest.mark.full  # starts processes or software from outside: not in ./run-tests --quick
 
@@ -47,7 +47,10 @@ def test_findings_of_parallel_workers_are_the_findings_of_one_process(tmp_path: 
     """The fault matrix's row for a deviation holds with workers too."""
     config = ReferenceConfig(profile=load_profile(), faults=True, deviations=frozenset({Deviation.DELETES_SIBLINGS}))
     with ReferenceServer(config) as server:
-        run = run_suite(tmp_path / "reports", *reference_target(server, aksk=True), "--workers", "2", "--seed", "1")
+        args = ["--workers", "2", "--seed", SEED]
+        run = run_suite(
+            tmp_path / "reports", *reference_target(server, aksk=True), *args, env={"SWR_EXAMPLES": EXAMPLES}
+        )
         assert server.store.namespaces() == []
     assert run.returncode == 1, run.stdout + run.stderr
     failed = sorted(c["id"] for c in run.results["checks"] if c["outcome"] == "failed")

@@ -86,7 +86,12 @@ class Requester(Protocol):
 
 class PushFailed(Exception):
     def __init__(self, step: str, response: httpx.Response) -> None:
-        super().__init__(f"{step}: {response.request.method} {response.request.url} answered {response.status_code}")
+        try:
+            said = response.text[:200].strip()  # the registry's reason, where it gives one
+        except httpx.ResponseNotRead:
+            said = ""
+        answer = f"{response.status_code} {said}".strip()
+        super().__init__(f"{step}: {response.request.method} {response.request.url} answered {answer}")
         self.response = response
 
 

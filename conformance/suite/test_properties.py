@@ -37,7 +37,7 @@ def test_any_invalid_name_is_refused(swr: CheckContext) -> None:
     character): the profile's status, error information, and nothing changed."""
     namespace, prefix = swr.drawing_ground()
     sentinel = swr.new_repository("sentinel", namespace)
-    marked = swr.run.run_id  # a namespace name keeps the run's id: the DELETE must stay the run's own
+    marked = swr.run.run_id  # invalid namespace names begin like the run's (the repository is its sentinel)
     seed = swr.budget.seed
     names = st.one_of(
         st.tuples(st.just(NameKind.NAMESPACE), any_invalid_names(NameKind.NAMESPACE, marked)),
@@ -78,7 +78,7 @@ def test_any_valid_created_name_deletes_once(swr: CheckContext) -> None:
         lambda name: st.tuples(st.just(name), st.lists(st.sampled_from(_neighbours(name, prefix)), max_size=2))
     )
     covering = [
-        (name, _neighbours(name, prefix)[-1:]) for name in covering_valid(NameKind.REPOSITORY, swr.budget.seed, prefix)
+        (name, _neighbours(name, prefix)[:1]) for name in covering_valid(NameKind.REPOSITORY, swr.budget.seed, prefix)
     ]
 
     def deleted_once(drawn: tuple[str, list[str]]) -> None:
@@ -105,7 +105,7 @@ def test_any_repository_with_images_is_refused_and_keeps_them(swr: CheckContext)
     namespace, prefix = swr.drawing_ground()
     tags = st.lists(st.from_regex(r"[a-z0-9][a-z0-9._-]{0,15}", fullmatch=True), min_size=1, max_size=2, unique=True)
     names = covering_valid(NameKind.REPOSITORY, swr.budget.seed, prefix)
-    covering = [(name, ["v1"]) for name in (names[1], names[-1])]  # a digit first; 4 levels at the limit
+    covering = [(name, ["v1"]) for name in (names[1], names[-1])]  # two characters (a digit first); the limit
 
     def refused(drawn: tuple[str, list[str]]) -> None:
         name, pushed = drawn

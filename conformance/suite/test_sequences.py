@@ -131,7 +131,7 @@ def test_repository_lifecycle_sequences(swr: CheckContext) -> None:
     # makes the same names however the lanes interleave
     sequences: defaultdict[int, Iterator[int]] = defaultdict(lambda: itertools.count(1))
     machine: Callable[[Exploration], RepositoryLifecycle] = lambda lane: RepositoryLifecycle(  # noqa: E731
-        swr, lane, f"{swr.run.run_id}-q{lane.index}-{next(sequences[lane.index])}"
+        swr, lane, f"{swr.run.prefix}q{lane.index}-{next(sequences[lane.index])}"
     )
     swr.exploration.sequences(machine, STEPS, lanes=LANES)
     if not swr.client.can_push:
