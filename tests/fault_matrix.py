@@ -25,7 +25,7 @@ MATRIX_MD = ROOT / "docs" / "fault-matrix.md"
 #: The profile a deviation shows under (served and expected): keeping manifests matters only where a
 #: repository is deleted with its images.
 PROFILE_OF = {Deviation.KEEPS_MANIFESTS: "swr-2025"}
-SEED, EXAMPLES = "1", "2"  # the property checks' search is reproducible: the same seed, the same requests
+SEED, EXAMPLES = "1", "1"  # the property checks' search is reproducible: the same seed, the same requests
 PARALLEL = 3  # suite processes at once (the runs mostly wait on loopback round trips)
 
 
