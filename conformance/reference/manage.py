@@ -19,12 +19,12 @@ from starlette.responses import Response
 from conformance.contract import names, signing
 from conformance.reference import deviations
 from conformance.reference import responses as r
-from conformance.reference.deviations import Deviation
 from conformance.reference.limits import MANAGE_BODY_MAX, read_limited
 from conformance.reference.state import State
 from conformance.reference.store import Outcome
 
 PREFIX = "/v2/manage/"
+NOT_EMPTY_MESSAGE = "Failed to delete the image repository because there are images in it"
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +62,7 @@ async def dispatch(request: Request) -> Response:
         return r.swr_error_response(405, r.METHOD_NOT_ALLOWED, "method not allowed", {"Allow": allowed})
     shape, handler = chosen
     params = [segment for segment, part in zip(segments, shape, strict=True) if part is None]
-    bypass = handler is delete_repository and (
-        state.deviates(Deviation.AUTH_BYPASS)
-        or (state.deviates(Deviation.SIGNATURE_BYPASS) and "authorization" in request.headers)
-    )
+    bypass = handler is delete_repository and deviations.lets_through(state, request)
     denial = state.auth.manage_denial(request, None)  # before the body is read: a refused body never is
     if denial is not None and not bypass:
         return _refused(state, denial, handler, params)
@@ -77,9 +74,8 @@ async def dispatch(request: Request) -> Response:
         return _refused(state, denial, handler, params)
     if state.fault_requested(request):
         status = state.profile.expect("delete.server-error").status
-        if state.deviates(Deviation.BARE_SERVER_ERROR):
-            return Response("<html><body>Internal Server Error</body></html>", status, media_type="text/html")
-        return r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
+        internal = r.swr_error_response(status, r.INTERNAL_ERROR, "internal error (injected fault)")
+        return deviations.server_error(state, status) or internal
     return await handler(Call(state, request, params, body))
 
 
@@ -123,24 +119,10 @@ def _namespace_view(row: dict[str, Any]) -> dict[str, Any]:
     return {"id": row["id"], "name": row["name"], "creator_name": "reference", "auth": 7}
 
 
-async def _materialize(state: State, namespace: str, repository: str) -> dict[str, Any] | None:
-    """The repository's row; a repository a push created in the OCI backend gets one on first sight."""
-    repo = state.store.repository(namespace, repository)
-    if repo is None and state.store.namespace(namespace) and await state.images.tags(namespace, repository):
-        state.store.ensure_repository(namespace, repository)
-        repo = state.store.repository(namespace, repository)
-    return repo
-
-
 async def _materialize_namespace(state: State, namespace: str) -> None:
     if state.store.namespace(namespace) is not None:
         for repository in await state.images.pushed(namespace):
             state.store.ensure_repository(namespace, repository)
-
-
-async def _remove_with_images(state: State, namespace: str, repository: str) -> None:
-    await state.images.delete_all(namespace, repository)
-    state.store.delete_repository(namespace, repository, with_images=True)
 
 
 def _repository_view(call: Call, repo: dict[str, Any], tags: list[dict[str, Any]]) -> dict[str, Any]:
@@ -265,48 +247,29 @@ async def show_repository(call: Call) -> Response:
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid
-    repo = await _materialize(call.state, namespace, repository)
+    repo = await call.state.repository(namespace, repository)
     if repo is None:
         return r.swr_error_response(404, r.REPOSITORY_NOT_FOUND, f"repository {namespace}/{repository} not found")
     return r.json_ok(_repository_view(call, repo, await call.state.images.tags(namespace, repository)))
 
 
 @route("DELETE", "namespaces", None, "repos", None)
+@deviations.around_delete
 async def delete_repository(call: Call) -> Response:
-    """The operation under test (swr_02_0031); every status comes from the selected profile."""
+    """The operation under test (swr_02_0031); every status comes from the selected profile. (Test-only
+    deviations wrap it: `deviations.around_delete`.)"""
     state, profile = call.state, call.state.profile
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
-    if state.deviates(Deviation.DOLLAR_LITERAL) and "$" in call.params[1]:
-        repository = call.params[1].replace("$", "-")  # some other repository than the one named
-    if (deviating := deviations.before_delete(state, namespace, repository)) is not None:
-        return deviating
-    invalid = _invalid_names(namespace, repository, profile.expect("delete.invalid-name").status)
-    if invalid is not None and not state.deviates(Deviation.INVALID_NAME_404):
+    if (invalid := _invalid_names(namespace, repository, profile.expect("delete.invalid-name").status)) is not None:
         return invalid
-    if state.deviates(Deviation.REJECTS_LONGEST_NAMES) and len(repository) == names.REPOSITORY.max_length:
-        return r.swr_error_response(profile.expect("delete.invalid-name").status, r.INVALID_REPOSITORY, "too long")
     with_images = profile.expect("delete.repository-with-images")
-    deletes_images = with_images.is_success or state.deviates(Deviation.DELETES_IMAGES)
-    exists = await _materialize(state, namespace, repository) is not None
-    refuses_untagged = state.deviates(Deviation.REFUSES_AFTER_UNTAG) and (namespace, repository) in state.untagged
-    if exists and not deletes_images and (refuses_untagged or await state.images.tags(namespace, repository)):
+    exists = await state.repository(namespace, repository) is not None
+    if exists and not with_images.is_success and await state.images.tags(namespace, repository):
         outcome = Outcome.NOT_EMPTY
-        if state.deviates(Deviation.DROPS_TAGS_ON_REFUSAL):
-            for tag in await state.images.tags(namespace, repository):
-                await state.images.delete_tag(namespace, repository, tag["tag"])
-    elif exists and state.deviates(Deviation.LYING_DELETE):
-        outcome = Outcome.DONE
     else:
-        keeps_manifests = state.deviates(Deviation.KEEPS_MANIFESTS) or deviations.untags_only(state)
-        if exists and deletes_images and not keeps_manifests:
+        if exists and with_images.is_success:
             await state.images.delete_all(namespace, repository)
-        outcome = state.store.delete_repository(
-            namespace, repository, with_images=deletes_images or keeps_manifests, keep_manifests=keeps_manifests
-        )
-    if outcome in (Outcome.NO_NAMESPACE, Outcome.ABSENT) and state.deviates(Deviation.ABSENT_400):
-        return r.swr_error_response(400, r.INVALID_REPOSITORY, f"bad repository {namespace}/{repository}")
-    if outcome in (Outcome.NO_NAMESPACE, Outcome.ABSENT) and state.deviates(Deviation.ABSENT_204):
-        return Response(status_code=profile.expect("delete.empty-repository").status)
+        outcome = state.store.delete_repository(namespace, repository, with_images=with_images.is_success)
     if outcome is Outcome.NO_NAMESPACE:
         status = profile.expect("delete.absent-namespace").status
         return r.swr_error_response(status, r.NAMESPACE_NOT_FOUND, f"namespace {namespace} does not exist")
@@ -314,22 +277,7 @@ async def delete_repository(call: Call) -> Response:
         status = profile.expect("delete.absent-repository").status
         return r.swr_error_response(status, r.REPOSITORY_NOT_FOUND, f"repository {namespace}/{repository} not found")
     if outcome is Outcome.NOT_EMPTY:
-        message = "Failed to delete the image repository because there are images in it"
-        return r.swr_error_response(with_images.status, r.NOT_EMPTY, message)
-    await deviations.after_delete(state, namespace, repository)
-    if state.deviates(Deviation.DELETES_SIBLINGS):
-        for sibling in state.store.repository_names(namespace, prefix=repository):
-            await _remove_with_images(state, namespace, sibling)
-    if state.deviates(Deviation.SAME_NAME_ELSEWHERE):
-        for row in state.store.namespaces():
-            if row["name"] != namespace and state.store.repository(row["name"], repository) is not None:
-                await _remove_with_images(state, row["name"], repository)
-    if state.deviates(Deviation.DELETES_NAMESPACE):
-        for other in state.store.repository_names(namespace):
-            await _remove_with_images(state, namespace, other)
-        state.store.delete_namespace(namespace)
-    if state.deviates(Deviation.SUCCESS_200):
-        return Response(status_code=200)
+        return r.swr_error_response(with_images.status, r.NOT_EMPTY, NOT_EMPTY_MESSAGE)
     return Response(status_code=profile.expect("delete.empty-repository").status)
 
 
@@ -365,7 +313,7 @@ async def list_tags(call: Call) -> Response:
     namespace, repository = call.params[0], names.repository_from_path(call.params[1])
     if (invalid := _invalid_names(namespace, repository)) is not None:
         return invalid
-    if await _materialize(call.state, namespace, repository) is None:
+    if await call.state.repository(namespace, repository) is None:
         return r.swr_error_response(404, r.REPOSITORY_NOT_FOUND, f"repository {namespace}/{repository} not found")
     tags = await call.state.images.tags(namespace, repository)
     return r.json_ok([_tag_view(call, namespace, repository, t) for t in tags])
@@ -382,6 +330,5 @@ async def delete_tag(call: Call) -> Response:
         found = await call.state.images.delete_tag(namespace, repository, tag)
     if not found:
         return r.swr_error_response(404, r.TAG_NOT_FOUND, f"tag {tag} not found in {namespace}/{repository}")
-    if call.state.deviates(Deviation.REFUSES_AFTER_UNTAG):
-        call.state.untagged.add((namespace, repository))
+    deviations.untagged(call.state, namespace, repository)
     return Response(status_code=204)

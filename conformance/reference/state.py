@@ -36,6 +36,18 @@ class State:
     def deviates(self, deviation: Deviation) -> bool:
         return deviation in self.config.deviations
 
+    async def repository(self, namespace: str, repository: str) -> dict[str, Any] | None:
+        """The repository's row; a repository a push created in the OCI backend gets one on first sight."""
+        row = self.store.repository(namespace, repository)
+        if row is None and self.store.namespace(namespace) and await self.images.tags(namespace, repository):
+            self.store.ensure_repository(namespace, repository)
+            row = self.store.repository(namespace, repository)
+        return row
+
+    async def remove_with_images(self, namespace: str, repository: str) -> None:
+        await self.images.delete_all(namespace, repository)
+        self.store.delete_repository(namespace, repository, with_images=True)
+
     def fault_requested(self, request: Request) -> bool:
         """A test hook: only with `--faults` does the fault header make an operation fail."""
         return self.config.faults and FAULT_HEADER.lower() in request.headers
