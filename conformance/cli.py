@@ -262,12 +262,16 @@ def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
 )
 @click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
 @click.option("--list", "list_checks", is_flag=True, help="List the checks (id, condition, status) and exit.")
+@click.option(
+    "--show-settings", is_flag=True, help="Print each setting, where it came from (secrets not shown), and exit."
+)
 @click.option("--report", "html", is_flag=True, help="Render the HTML report (one file, OUTPUT/html) after the run.")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED)
 def run(
     config_file: Path | None,
     keyword: str | None,
     list_checks: bool,
+    show_settings: bool,
     html: bool,
     pytest_args: tuple[str, ...],
     **given: object,
@@ -275,6 +279,9 @@ def run(
     """Run the conformance suite. Exit: 0 conformant (or the gate passed), 1 non-conformant, 2 usage, 3 broken."""
     sys.stdout = _ReaderMayLeave(sys.stdout)
     settings = _settings(config_file, given)
+    if show_settings:
+        _show_settings(settings)
+        return
     if list_checks:
         _list(load_profile(settings.profile))
         return
@@ -366,6 +373,15 @@ def _run_pytest(
     for leftover in plugin.leftovers:  # no results.json says it: no check finished
         click.echo(f"swr-conformance: left behind: {plugin.redactor.text(leftover)}", err=True)
     return status
+
+
+def _show_settings(settings: Settings) -> None:
+    """One line per setting that is not at its default: value (a secret only as 'set') and source."""
+    secret = {"token", "sk", "registry_password"}
+    for name, source in sorted(settings.sources.items()):
+        value = "(set, not shown)" if name in secret else repr(getattr(settings, name))
+        click.echo(f"{name:24} {value:40} from {source}")
+    click.echo("every other setting: its default")
 
 
 def _list(profile: Profile) -> None:

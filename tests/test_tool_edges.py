@@ -80,6 +80,9 @@ EDGES = {
     ),
     "sweep-journal-line-not-an-object": Edge([*SWEEP, "--journal", "j.jsonl"], 3, "broken", setup=_journal_with_a_list),
     "sweep-unreachable": Edge([*SWEEP, "--run-id", "swrc0000aaaa"], 3, "the target is broken"),
+    "show-settings": Edge(
+        ["--endpoint", "http://h", "--show-settings"], 0, "from SWR_TOKEN", env={"SWR_TOKEN": SECRET}
+    ),
 }
 
 
