@@ -120,7 +120,7 @@ class SwrClient:
         tls = httpx.create_ssl_context(verify=endpoints.verify)  # one for both: loading CA bundles takes a while
 
         def client(base: str, auth: httpx.Auth | None) -> httpx.Client:
-            transport = DeadlineTransport(tls)
+            transport = DeadlineTransport(tls, keep_alive=in_flight)  # as many as go at once
             return httpx.Client(base_url=base, auth=auth, timeout=timeout, event_hooks=hooks, transport=transport)
 
         self._manage = client(endpoints.manage, OriginBound(manage_auth(credentials), endpoints.manage))

@@ -83,13 +83,14 @@ class DeadlineTransport(httpx.HTTPTransport):
     whose connections go through the deadline-aware backend: httpx offers no overall timeout and
     takes no network backend, so this is the one place that reaches past its public API."""
 
-    def __init__(self, ssl_context: ssl.SSLContext) -> None:
+    def __init__(self, ssl_context: ssl.SSLContext, keep_alive: int = 20) -> None:
+        """`keep_alive`: idle connections kept (the pool looks through all of them for every request)."""
         super().__init__(verify=False)  # its pool (and that SSL context) is replaced right away
         self._pool = httpcore.ConnectionPool(
             ssl_context=ssl_context,
             network_backend=_DeadlineBackend(),
             max_connections=100,
-            max_keepalive_connections=20,
+            max_keepalive_connections=keep_alive,
             keepalive_expiry=5.0,
         )
 
