@@ -13,7 +13,7 @@ from typing import Any, TypeVar
 import click
 import pytest
 
-from conformance import __version__, compare, html_report, worker_start
+from conformance import __version__, compare, html_report
 from conformance.client import SwrClient
 from conformance.contract.credentials import Credentials
 from conformance.contract.profiles import DEFAULT_PROFILE, Profile, ProfileError, available_profiles, load_profile
@@ -290,7 +290,7 @@ def run(
         baseline = load_baseline(Path(settings.baseline), set(catalog())) if settings.baseline else None
     except (SettingsError, BaselineError) as exc:
         raise click.UsageError(str(exc)) from None
-    status = _run_suite(settings, baseline, keyword, pytest_args)
+    status = _run_pytest(settings, baseline, keyword, pytest_args)
     if html and (settings.output_dir / "results.json").is_file():
         try:
             index = html_report.render(settings.output_dir, settings.output_dir / "html", single_file=True, say=_say)
@@ -301,32 +301,11 @@ def run(
     sys.exit(status)
 
 
-def _run_suite(settings: Settings, baseline: Baseline | None, keyword: str | None, pytest_args: tuple[str, ...]) -> int:
-    """The suite through pytest with only its own plugins; the exit status of the run."""
-    zygote = worker_start.start() if settings.processes > 1 else None
-    try:
-        return _run_pytest(settings, baseline, keyword, pytest_args, zygote)
-    finally:
-        if zygote is not None:
-            zygote.close()
-
-
-def _workers(processes: int, zygote: worker_start.Zygote | None) -> list[str]:
-    """pytest-xdist's options for `processes` workers, started from the zygote when there is one."""
-    if processes < 2:
-        return []
-    if zygote is None:
-        return ["-p", "xdist.plugin", "-n", str(processes)]
-    return ["-p", "xdist.plugin", "--dist", "load", "--tx", f"{processes}*popen//python={zygote.python()}"]
-
-
 def _run_pytest(
-    settings: Settings,
-    baseline: Baseline | None,
-    keyword: str | None,
-    pytest_args: tuple[str, ...],
-    zygote: worker_start.Zygote | None,
+    settings: Settings, baseline: Baseline | None, keyword: str | None, pytest_args: tuple[str, ...]
 ) -> int:
+    """The suite through pytest with only its own plugins (workers as pytest-xdist starts them); the exit
+    status of the run."""
     out = settings.output_dir
     shutil.rmtree(out / "allure-results", ignore_errors=True)  # once here: each parallel worker would again
     args = [
@@ -338,7 +317,7 @@ def _run_pytest(
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
         f"--junitxml={out / 'junit.xml'}",
         f"--alluredir={out / 'allure-results'}",
-        *_workers(settings.processes, zygote),
+        *(["-p", "xdist.plugin", "-n", str(settings.processes)] if settings.processes > 1 else []),
         *(["-k", keyword] if keyword else []),
         *pytest_args,
     ]  # fmt: skip
