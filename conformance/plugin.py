@@ -24,7 +24,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from conformance import __version__, allure_labels, allure_results, results
+from conformance import __version__, allure_labels, allure_results, pytest_internals, results
 from conformance.at_once import MOST
 from conformance.cache import keep_hypothesis_files_in_the_cache
 from conformance.checks import MARKER, check_of, preconditions_of
@@ -132,9 +132,7 @@ def _distributed_suite(config: pytest.Config) -> int | None:
         return None
     if not any(_names_the_suite(config, arg) for arg in config.args):
         return None
-    from xdist.workermanage import parse_tx_spec_config  # type: ignore[import-untyped]
-
-    return len(parse_tx_spec_config(config))
+    return pytest_internals.xdist_workers(config)
 
 
 def plain_pytest_settings(suite: SuitePlugin, config: pytest.Config) -> Settings:
@@ -542,11 +540,9 @@ class SuitePlugin:
         except TypeError:
             self._say("swr-conformance: interrupted")
             if reporter is not None:
-                reporter._keyboardinterrupt_memo = _where_interrupted(excinfo)
-        # pytest would print "! _pytest.outcomes.Exit: <message> !"; the run's own words instead
-        crash = getattr(getattr(reporter, "_keyboardinterrupt_memo", None), "reprcrash", None)
-        if isinstance(excinfo.value, pytest.exit.Exception) and self.stop_message is not None and crash is not None:
-            crash.message = self.redactor.text(self.stop_message)
+                pytest_internals.set_interrupt_location(reporter, excinfo)
+        if isinstance(excinfo.value, pytest.exit.Exception) and self.stop_message is not None:
+            pytest_internals.reword_interrupt(reporter, self.redactor.text(self.stop_message))
 
     def stop_for_setup_error(self) -> NoReturn:
         self.stop(
@@ -585,8 +581,7 @@ class SuitePlugin:
     def _write(self, line: str) -> None:
         if self._config is None or (reporter := self._config.pluginmanager.get_plugin("terminalreporter")) is None:
             return
-        capture = self._config.pluginmanager.get_plugin("capturemanager")
-        with capture.global_and_fixture_disabled() if capture else contextlib.nullcontext():  # from fixtures too
+        with pytest_internals.uncaptured(self._config):  # from fixtures too
             reporter.ensure_newline()
             reporter.write_line(self.redactor.text(line))
 
@@ -620,17 +615,6 @@ def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
         report.longrepr = redactor.text(str(report.longrepr))
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
-
-
-def _where_interrupted(excinfo: pytest.ExceptionInfo[BaseException]) -> Any:
-    """The interrupt as pytest summarises it, built without rendering the traceback."""
-    from _pytest._code.code import ReprExceptionInfo, ReprFileLocation, ReprTraceback
-
-    tb = excinfo.tb
-    while tb.tb_next is not None:
-        tb = tb.tb_next
-    crash = ReprFileLocation(tb.tb_frame.f_code.co_filename, tb.tb_lineno or 0, excinfo.typename)
-    return ReprExceptionInfo(reprtraceback=ReprTraceback([], None, "short"), reprcrash=crash)
 
 
 def _finish_junit(path: Path, broken: set[str]) -> None:
