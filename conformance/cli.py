@@ -7,6 +7,7 @@ import shutil
 import signal
 import sys
 from collections.abc import Callable
+from dataclasses import Field
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -27,7 +28,7 @@ from conformance.provisioning.sweeper import SweepScope, parse_duration
 from conformance.reference.config import DEVELOPMENT, ReferenceConfig
 from conformance.reference.deviations import Deviation
 from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
-from conformance.settings import DEFAULT_CONFIG_FILE, Settings, SettingsError, discover_config_file, resolve
+from conformance.settings import Settings, SettingsError, declared, discover_config_file, env_name, kind, resolve
 from conformance.suite import catalog
 from conformance.transcript import Redactor
 from conformance.workers import Controller
@@ -189,33 +190,33 @@ def _banner(url: str, config: ReferenceConfig, directory: Path, development: boo
         click.echo(f"  latency    {config.latency_ms} ms per request")
 
 
-_CONNECTION_OPTIONS = [
-    click.option("--endpoint", help="Manage API base URL [SWR_ENDPOINT]; none: the embedded reference registry."),
-    click.option("--token", help="IAM token sent as X-Auth-Token [SWR_TOKEN]."),
-    click.option("--ak", help="Access key for SDK-HMAC-SHA256 signing [SWR_AK]."),
-    click.option("--sk", help="Secret key of --ak [SWR_SK]."),
-    click.option("--project-id", help="X-Project-Id sent with signed requests [SWR_PROJECT_ID]."),
-    click.option("--token-file", help="Read the token from this file [SWR_TOKEN_FILE]."),
-    click.option("--sk-file", help="Read the secret key from this file [SWR_SK_FILE]."),
-    click.option("--namespace", help="Work inside this existing namespace [SWR_NAMESPACE]; default: a fresh one."),
-    click.option("--timeout", type=float, help="Overall seconds per HTTP request [SWR_TIMEOUT] (default: 30)."),
-    click.option("--ca-bundle", help="CA certificates (PEM) to verify TLS with [SWR_CA_BUNDLE]."),
-    click.option(
-        "--insecure/--no-insecure", default=None, help="Do not verify TLS (shown in the report) [SWR_INSECURE]."
-    ),
-    click.option(
+def _setting_options(shared_only: bool) -> Callable[[F], F]:
+    """The options of the settings (settings.py declares them), and --config: those of `run`, or those
+    `sweep` shares with it."""
+    config = click.option(
         "--config",
         "config_file",
         type=click.Path(dir_okay=False, path_type=Path),
-        help=f"TOML settings file [SWR_CONFIG] (default: ./{DEFAULT_CONFIG_FILE} if present).",
-    ),
-]
+        help="TOML settings file [SWR_CONFIG]; one found in the working directory may not steer credentials.",
+    )
+
+    def decorate(command: F) -> F:
+        for declared_setting in reversed(declared()):
+            if not shared_only or declared_setting.metadata["shared"]:
+                command = _option(declared_setting)(command)
+        return config(command)
+
+    return decorate
 
 
-def _connection_options(command: F) -> F:
-    for option in reversed(_CONNECTION_OPTIONS):
-        command = option(command)
-    return command
+def _option(declared_setting: Field[Any]) -> Callable[[F], F]:
+    name, help_text = declared_setting.name, declared_setting.metadata["help"]
+    flag, default = "--" + name.replace("_", "-"), declared_setting.default
+    shown = f" (default: {default})" if default not in (None, False, True) else ""
+    described = f"{help_text} [{env_name(name)}]{shown}"
+    if kind(name) is bool:
+        return click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=described)
+    return click.option(flag, name, type=kind(name), help=described)
 
 
 def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
@@ -226,40 +227,7 @@ def _settings(config_file: Path | None, given: dict[str, object]) -> Settings:
 
 
 @main.command(context_settings={"help_option_names": ["-h", "--help"]})
-@_connection_options
-@click.option("--registry", help="OCI registry base URL [SWR_REGISTRY]; default: the endpoint.")
-@click.option("--registry-username", help="Registry (docker login) user [SWR_REGISTRY_USERNAME].")
-@click.option("--registry-password", help="Registry password [SWR_REGISTRY_PASSWORD].")
-@click.option(
-    "--registry-password-file", help="Read the registry password from this file [SWR_REGISTRY_PASSWORD_FILE]."
-)
-@click.option(
-    "--registry-auth-url",
-    help="Token realm on another host that may receive the registry credentials [SWR_REGISTRY_AUTH_URL].",
-)
-@click.option("--profile", help=f"Expected statuses: {', '.join(available_profiles())} [SWR_PROFILE].")
-@click.option("--target-version", help="Label of the target's version in the reports [SWR_TARGET_VERSION].")
-@click.option("--output", help="Where reports and the run journal go [SWR_OUTPUT] (default: reports).")
-@click.option(
-    "--fault-injection/--no-fault-injection",
-    default=None,
-    help="The target answers 500 to the X-Swr-Conformance-Fault header [SWR_FAULT_INJECTION].",
-)
-@click.option("--examples", type=int, help="Examples per property check [SWR_EXAMPLES] (default: 10).")
-@click.option("--seed", type=int, help="Seed of the property checks [SWR_SEED] (default: random, printed).")
-@click.option(
-    "--properties/--no-properties", default=None, help="Run the property checks [SWR_PROPERTIES] (default: on)."
-)
-@click.option("--baseline", help="Known deviations (TOML or YAML) the gate accepts until they expire [SWR_BASELINE].")
-@click.option(
-    "--require-all/--no-require-all", default=None, help="Any check that did not run fails the gate [SWR_REQUIRE_ALL]."
-)
-@click.option(
-    "--workers",
-    type=int,
-    help="Run checks in N processes at once (pytest-xdist) [SWR_WORKERS] "
-    "(default: 4 against a remote endpoint, 1 against the embedded registry or one on loopback).",
-)
+@_setting_options(shared_only=False)
 @click.option("-k", "keyword", help="Only checks matching this pytest -k expression (e.g. 'delete/406').")
 @click.option("--list", "list_checks", is_flag=True, help="List the checks (id, condition, status) and exit.")
 @click.option(
@@ -427,7 +395,7 @@ def _say(line: str) -> None:
 
 
 @main.command(context_settings={"help_option_names": ["-h", "--help"]})
-@_connection_options
+@_setting_options(shared_only=True)
 @click.option("--journal", type=click.Path(dir_okay=False, exists=True, path_type=Path), help="A run's journal.")
 @click.option("--run-id", help="A run id (swrc + 8 hex digits), as printed at the start of the run.")
 @click.option("--older-than", help="Only what is older than this (90s, 30m, 2h, 7d).")

@@ -49,7 +49,15 @@ from conformance.reference.config import (
     ReferenceConfig,
 )
 from conformance.report import final_table
-from conformance.settings import Settings, SettingsError, claim_output, discover_config_file, resolve
+from conformance.settings import (
+    Settings,
+    SettingsError,
+    claim_output,
+    declared,
+    discover_config_file,
+    kind,
+    resolve,
+)
 from conformance.suite import catalog
 from conformance.transcript import Redactor
 
@@ -57,18 +65,23 @@ PLUGIN_NAME = "swr-suite"
 SUITE_DIR = Path(__file__).resolve().parent / "suite"
 _CONTEXT = pytest.StashKey[CheckContext]()
 _WRITTEN = "results.json, junit.xml, allure-results/"  # what a run writes into its output directory
-_OPTIONS = ("endpoint", "registry", "profile", "namespace", "target_version", "output", "config", "baseline")
+#: The settings with a pytest option (`--swr-<name>`; secrets come from SWR_* only), declared in settings.py.
+_OPTIONS = [s for s in declared() if s.metadata["pytest"] and not s.metadata["secret"]]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("swr-conformance", "SWR conformance suite (credentials: SWR_TOKEN or SWR_AK/SWR_SK)")
-    for name in _OPTIONS:
-        group.addoption(f"--swr-{name.replace('_', '-')}", dest=f"swr_{name}", default=None, metavar="VALUE")
-    group.addoption("--swr-fault-injection", dest="swr_fault_injection", action="store_true", default=None)
-    group.addoption("--swr-examples", dest="swr_examples", type=int, default=None, metavar="N")
-    group.addoption("--swr-seed", dest="swr_seed", type=int, default=None, metavar="S")
-    group.addoption("--swr-no-properties", dest="swr_properties", action="store_false", default=None)
-    group.addoption("--swr-require-all", dest="swr_require_all", action="store_true", default=None)
+    group.addoption("--swr-config", dest="swr_config", default=None, metavar="FILE", help="TOML settings file.")
+    for option in _OPTIONS:
+        name, dest, described = option.name.replace("_", "-"), f"swr_{option.name}", option.metadata["help"]
+        if kind(option.name) is bool:  # a flag that turns the default around
+            flag = f"--swr-no-{name}" if option.default else f"--swr-{name}"
+            action = "store_false" if option.default else "store_true"
+            group.addoption(
+                flag, dest=dest, action=action, default=None, help=("Turns off: " if option.default else "") + described
+            )
+        else:
+            group.addoption(f"--swr-{name}", dest=dest, type=kind(option.name), default=None, help=described)
 
 
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
@@ -113,9 +126,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def _suite_session(config: pytest.Config) -> bool:
     """Whether this pytest session runs the suite: an `--swr-*` option given, or the suite's checks named."""
-    given = any(config.getoption(f"swr_{name}", None) is not None for name in (*_OPTIONS, "examples", "seed"))
-    flags = (config.getoption(f"swr_{flag}", None) for flag in ("fault_injection", "properties", "require_all"))
-    return given or any(flag is not None for flag in flags) or any(_names_the_suite(config, a) for a in config.args)
+    names = ["config", *(option.name for option in _OPTIONS)]
+    given = any(config.getoption(f"swr_{name}", None) is not None for name in names)
+    return given or any(_names_the_suite(config, arg) for arg in config.args)
 
 
 def _names_the_suite(config: pytest.Config, arg: str) -> bool:
@@ -317,12 +330,8 @@ def _suite(config: pytest.Config) -> SuitePlugin:
 
 
 def settings_from_pytest(config: pytest.Config) -> Settings:
-    given = {
-        name: config.getoption(f"swr_{name}")
-        for name in (*_OPTIONS, "fault_injection", "examples", "seed", "require_all")
-    }
-    given["properties"] = config.getoption("swr_properties")
-    config_file = given.pop("config")
+    given = {option.name: config.getoption(f"swr_{option.name}") for option in _OPTIONS}
+    config_file = config.getoption("swr_config")
     return resolve(given, os.environ, discover_config_file(Path(config_file) if config_file else None, os.environ))
 
 

@@ -11,9 +11,9 @@ import ssl
 import tempfile
 import tomllib
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import Field, dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args, get_type_hints
 from urllib.parse import urlsplit
 
 from conformance.client import Endpoints
@@ -35,34 +35,46 @@ class SettingsError(ValueError):
     """A usage or configuration error (exit status 2)."""
 
 
+def setting(default: Any, help: str, *, secret: bool = False, shared: bool = False, pytest: bool = True) -> Any:
+    """One setting, declared once: its type and default are the field's; from this the options of `run`
+    (and, `shared`, of `sweep`), the pytest `--swr-*` options (not for secrets: a command line is visible to
+    other users), `SWR_<NAME>`, the TOML keys and the table in docs/running.md are made."""
+    metadata = {"help": help, "secret": secret, "shared": shared, "pytest": pytest}
+    return field(default=default, repr=not secret, metadata=metadata)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    endpoint: str | None = None  # None: start the embedded reference registry
-    registry: str | None = None  # default: the endpoint
-    token: str | None = field(default=None, repr=False)
-    ak: str | None = None
-    sk: str | None = field(default=None, repr=False)
-    project_id: str | None = None
-    registry_username: str | None = None
-    registry_password: str | None = field(default=None, repr=False)
-    token_file: str | None = None  # secrets read from files (CI secret mounts)
-    sk_file: str | None = None
-    registry_password_file: str | None = None
-    registry_auth_url: str | None = None  # a token realm on another host that may get registry credentials
-    ca_bundle: str | None = None
-    insecure: bool = False  # no TLS verification: shown in the report and on the terminal
-    profile: str = DEFAULT_PROFILE
-    namespace: str | None = None
-    target_version: str | None = None
-    output: str = "reports"
-    fault_injection: bool = False
-    timeout: float = 30.0
-    examples: int = 10  # per property check
-    seed: int | None = None  # None: a random seed, printed and recorded
-    properties: bool = True
-    baseline: str | None = None  # known deviations (TOML or YAML) the release gate accepts
-    require_all: bool = False  # a skipped check fails the gate (certification runs)
-    workers: int | None = None  # processes running checks at once (pytest-xdist); None: by target (processes)
+    endpoint: str | None = setting(None, "Manage API base URL; none: the embedded reference registry.", shared=True)
+    registry: str | None = setting(None, "OCI registry base URL (default: the endpoint).")
+    token: str | None = setting(None, "IAM token sent as X-Auth-Token.", secret=True, shared=True)
+    ak: str | None = setting(None, "Access key for SDK-HMAC-SHA256 signing.", shared=True)
+    sk: str | None = setting(None, "Secret key of the access key.", secret=True, shared=True)
+    project_id: str | None = setting(None, "X-Project-Id sent with signed requests.", shared=True)
+    registry_username: str | None = setting(None, "Registry (docker login) user.")
+    registry_password: str | None = setting(None, "Registry password.", secret=True)
+    token_file: str | None = setting(None, "Read the token from this file.", shared=True)
+    sk_file: str | None = setting(None, "Read the secret key from this file.", shared=True)
+    registry_password_file: str | None = setting(None, "Read the registry password from this file.")
+    registry_auth_url: str | None = setting(
+        None, "Token realm on another origin that may get the registry credentials."
+    )
+    ca_bundle: str | None = setting(None, "CA certificates (PEM) to verify TLS with.", shared=True)
+    insecure: bool = setting(False, "Do not verify TLS (shown in the report).", shared=True)
+    profile: str = setting(DEFAULT_PROFILE, "Expected statuses: swr-2020 (the seed document) or swr-2025.")
+    namespace: str | None = setting(None, "Work inside this existing namespace (default: a fresh one).", shared=True)
+    target_version: str | None = setting(None, "Label of the target's version in the reports.")
+    output: str = setting("reports", "Where reports and the run journal go.")
+    fault_injection: bool = setting(False, "The target answers 500 to the X-Swr-Conformance-Fault header.")
+    timeout: float = setting(30.0, "Overall seconds per HTTP request.", shared=True)
+    examples: int = setting(10, "Drawn examples per property check (the covering sets always run).")
+    seed: int | None = setting(None, "Seed of the property checks (default: random, printed).")
+    properties: bool = setting(True, "Run the property checks.")
+    baseline: str | None = setting(None, "Known deviations (TOML or YAML) the gate accepts until they expire.")
+    require_all: bool = setting(False, "Any check that did not run fails the gate.")
+    workers: int | None = setting(
+        None, "Checks in N processes at once (default: 4 against a remote endpoint, else 1).", pytest=False
+    )
     # Not settings: where each one came from ("--config FILE", "SWR_TOKEN", ...), for the header
     sources: dict[str, str] = field(default_factory=dict, repr=False, metadata={"internal": True})
 
@@ -200,7 +212,7 @@ def env_name(field_name: str) -> str:
 
 
 def field_names() -> list[str]:
-    return [f.name for f in fields(Settings) if not f.metadata.get("internal")]
+    return [f.name for f in declared()]
 
 
 def _check_url(option: str, url: str, base: bool) -> None:
@@ -247,26 +259,39 @@ def read_config_file(path: Path) -> dict[str, Any]:
     if unknown:
         raise SettingsError(f"config file {path}: unknown setting(s) {unknown}; known: {field_names()}")
     for name, value in settings.items():
-        expected = _FILE_TYPES.get(name, str)
-        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, expected):
+        expected = kind(name)
+        allowed = (int, float) if expected is float else expected
+        if isinstance(value, bool) is not (expected is bool) or not isinstance(value, allowed):
             raise SettingsError(f"config file {path}: '{name}' must be a {_TYPE_NAMES[expected]}, got {value!r}")
     return settings
 
 
-_BOOLEANS = ("fault_injection", "insecure", "properties", "require_all")
-_INTEGERS = ("examples", "seed", "workers")
-_FILE_TYPES: dict[str, type | tuple[type, ...]] = {
-    "fault_injection": bool,
-    "insecure": bool,
-    "properties": bool,
-    "require_all": bool,
-    "timeout": (int, float),
-    "examples": int,
-    "seed": int,
-    "workers": int,
-}
+def declared() -> list[Field[Any]]:
+    """The settings, as declared (not the internal fields)."""
+    return [f for f in fields(Settings) if not f.metadata.get("internal")]
+
+
+def kind(name: str) -> type:
+    """bool, int, float or str: what a setting holds (None aside)."""
+    hinted = get_type_hints(Settings)[name]
+    return next(t for t in (bool, int, float, str) if t in (get_args(hinted) or (hinted,)))
+
+
+def options_table() -> str:
+    """The settings as the table in docs/running.md shows them (tests/test_settings_table.py keeps it so)."""
+    rows = ["| option | environment | kind | default | what |", "|---|---|---|---|---|"]
+    for declared_setting in declared():
+        name = declared_setting.name
+        option = f"--[no-]{name.replace('_', '-')}" if kind(name) is bool else f"--{name.replace('_', '-')}"
+        default = "" if declared_setting.default is None else f"`{declared_setting.default}`"
+        secret = " (a secret: rather the environment or a file)" if declared_setting.metadata["secret"] else ""
+        described = declared_setting.metadata["help"] + secret
+        rows.append(f"| `{option}` | `{env_name(name)}` | {_TYPE_NAMES[kind(name)]} | {default} | {described} |")
+    return "\n".join(rows)
+
+
+_TYPE_NAMES = {str: "string", bool: "boolean", float: "number", int: "whole number"}
 _TRUE, _FALSE = {"1", "true", "yes"}, {"0", "false", "no"}
-_TYPE_NAMES = {str: "string", bool: "boolean", (int, float): "number", int: "whole number"}
 
 
 def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
@@ -279,14 +304,15 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
 
 
 def _coerce(name: str, raw: str) -> Any:
-    if name in _BOOLEANS:
+    expected = kind(name)
+    if expected is bool:
         value = raw.strip().lower()
         if value not in _TRUE | _FALSE:
             raise SettingsError(f"{env_name(name)} must be one of true/false/1/0/yes/no, got {raw!r}")
         return value in _TRUE
-    if name == "timeout" or name in _INTEGERS:
+    if expected in (int, float):
         try:
-            return int(raw) if name in _INTEGERS else float(raw)
+            return expected(raw)
         except ValueError:
             raise SettingsError(f"{env_name(name)} must be a number, got {raw!r}") from None
     return raw
