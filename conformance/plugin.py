@@ -11,43 +11,25 @@ import contextlib
 import gc
 import json
 import os
-import random
 import sys
 import time
 import xml.etree.ElementTree as ET
 from collections.abc import Generator, Iterator
-from contextlib import contextmanager
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, NoReturn
 
 import pytest
 
 from conformance import __version__, allure_labels, allure_results, pytest_internals, results
-from conformance.at_once import MOST
 from conformance.cache import keep_hypothesis_files_in_the_cache
 from conformance.checks import MARKER, check_of, preconditions_of
-from conformance.client import SwrClient
 from conformance.context import CheckContext
-from conformance.contract.faults import FAULT_HEADER
-from conformance.contract.profiles import Profile, load_profile
-from conformance.contract.resources import SPEC_FILE, spec_sha256
-from conformance.exploration import PropertyBudget
 from conformance.gate import Baseline, BaselineError, judge, load_baseline
 from conformance.interrupts import Interrupts
+from conformance.lifecycle import Run, clean_up, join_run, open_run
 from conformance.outcomes import Broken, NonConformance, Outcome
-from conformance.paths import namespace_path
-from conformance.provisioning.journal import RunJournal, new_run_id
 from conformance.provisioning.run_state import RunState
-from conformance.reference.config import (
-    DEV_AK,
-    DEV_PROJECT_ID,
-    DEV_REGISTRY_PASSWORD,
-    DEV_REGISTRY_USERNAME,
-    DEV_SK,
-    ReferenceConfig,
-)
 from conformance.report import final_table
 from conformance.settings import (
     Settings,
@@ -115,13 +97,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return  # `run` registered its own
     if not _suite_session(config):
         return
-    suite = SuitePlugin(None)
-    config.pluginmanager.register(suite, PLUGIN_NAME)
-    if (workers := _distributed_suite(config)) is not None:  # plain `pytest ... -n N`: one run, as `run --workers N`
-        from conformance.workers import Controller  # it imports this module
-
-        suite.settings = replace(plain_pytest_settings(suite, config), workers=workers)
-        config.pluginmanager.register(Controller(suite), f"{PLUGIN_NAME}-controller")
+    config.pluginmanager.register(SuitePlugin(None), PLUGIN_NAME)  # plain `pytest -n N`: see workers.py
 
 
 def _suite_session(config: pytest.Config) -> bool:
@@ -139,7 +115,7 @@ def _names_the_suite(config: pytest.Config, arg: str) -> bool:
     return path == SUITE_DIR or SUITE_DIR in path.parents
 
 
-def _distributed_suite(config: pytest.Config) -> int | None:
+def distributed_suite(config: pytest.Config) -> int | None:
     """The number of pytest-xdist workers, when this process hands the suite's checks out to them."""
     if hasattr(config, "workerinput") or getattr(config.option, "dist", "no") == "no" or not config.option.tx:
         return None
@@ -161,117 +137,43 @@ def plain_pytest_settings(suite: SuitePlugin, config: pytest.Config) -> Settings
 
 
 @pytest.fixture(scope="session")
-def swr_run(request: pytest.FixtureRequest) -> Iterator[RunState]:
-    """The target (embedded reference registry unless an endpoint is given) and the run's state; in a
-    worker of a parallel run, the run the controller opened (see workers.py)."""
+def swr_run(request: pytest.FixtureRequest) -> Iterator[Run]:
+    """The target (embedded reference registry unless an endpoint is given) and the run; in a worker of a
+    parallel run, its share of the run the controller opened (see workers.py)."""
     suite = _suite(request.config)
     worker_input: dict[str, Any] = getattr(request.config, "workerinput", {})
     if (handover := worker_input.get("swr")) is not None:
-        run = join_run(suite, handover, worker_input["workerid"])
+        run = suite.run = join_run(handover, worker_input["workerid"], suite.redactor)
         try:
             yield run
         finally:
-            clean_up(suite, run)
+            clean_up(run, suite.interrupts)
         return
     settings = suite.settings or plain_pytest_settings(suite, request.config)
     with contextlib.ExitStack() as target:
-        run = open_run(suite, settings, request.config, target)
+        run = suite.open(settings, request.config, target)
         try:
-            if suite.setup_error is None:
+            if run.setup_error is None:
                 yield run
         finally:
-            clean_up(suite, run)
-    if suite.setup_error is not None:
+            clean_up(run, suite.interrupts)
+    if run.setup_error is not None:
         suite.stop_for_setup_error()
 
 
-def open_run(suite: SuitePlugin, settings: Settings, config: pytest.Config, target: contextlib.ExitStack) -> RunState:
-    """Start the target (kept running by `target`), a journal and the run namespace, after the
-    preflight; a broken target or configuration sets `suite.setup_error` instead of raising."""
-    profile = suite.profile = load_profile(settings.profile)
-    embedded = settings.embedded
-    settings = target.enter_context(_target(settings, profile))
-    run_id = new_run_id()
-    client = _client(suite, settings, run_id, f"{run_id}.jsonl", in_flight=1 if embedded else MOST)
-    suite.journal = client.journal
-    run = RunState(client, settings.namespace)
-    seed = settings.seed if settings.seed is not None else random.randrange(2**32)
-    suite.budget = _budget(settings, seed)
-    suite.run_info = _run_info(settings, profile, run, embedded) | {
-        "properties": {"enabled": settings.properties, "examples": settings.examples, "seed": seed},
-        "selection": {
-            "keyword": config.option.keyword or None,
-            "namespace": settings.namespace,
-            "properties": settings.properties,
-            "workers": settings.processes,
-        },
-    }
-    suite.settings = settings
-    suite.header(settings, run_id, client.journal)
-    try:
-        _preflight(client, settings)
-        run.start()
-    except Broken as exc:
-        suite.setup_error = f"target is broken, no check ran: {exc}"
-    except ConfigurationError as exc:
-        suite.setup_error, suite.usage_error = f"configuration error, no check ran: {exc}", True
-    except BaseException:  # interrupted while the run opens: what it created already goes too
-        clean_up(suite, run)
-        raise
-    return run
-
-
-def join_run(suite: SuitePlugin, handover: dict[str, Any], worker: str) -> RunState:
-    """A worker's share of a parallel run: the controller's target, run id, namespace and seed; a journal
-    and names of its own."""
-    settings = suite.settings = Settings(**handover["settings"])
-    suite.profile = load_profile(settings.profile)
-    client = _client(suite, settings, handover["run_id"], f"{handover['run_id']}-{worker}.jsonl")
-    suite.budget = _budget(settings, handover["seed"])
-    return RunState(client, settings.namespace, shared_namespace=handover["namespace"], tag=f"{worker}-")
-
-
-def _client(suite: SuitePlugin, settings: Settings, run_id: str, journal_file: str, in_flight: int = MOST) -> SwrClient:
-    """The client of a process of the run, journaling into `journals/<journal_file>`, its secrets redacted;
-    `in_flight` 1 against the embedded registry, which shares this process (see SwrClient)."""
-    suite.redactor.add_credentials(settings.credentials)
-    journal = RunJournal(run_id, settings.output_dir / "journals" / journal_file)
-    endpoints, credentials = settings.endpoints(), settings.credentials
-    return SwrClient(endpoints, credentials, journal, suite.redactor, settings.timeout, in_flight=in_flight)
-
-
-def _budget(settings: Settings, seed: int) -> PropertyBudget:
-    return PropertyBudget(settings.examples, seed, settings.output_dir / "hypothesis", settings.properties)
-
-
-def clean_up(suite: SuitePlugin, run: RunState) -> None:
-    """Cleanup at the end of the run, interrupts or not; a second signal aborts it, saying so."""
-    journal = run.journal
-    with suite.interrupts.cleaning(str(journal.path)) as proceed:
-        if proceed:
-            suite.leftovers = run.cleanup()
-    if suite.interrupts.cleanup_aborted:
-        suite.leftovers.append(f"cleanup aborted: swr-conformance sweep --journal {journal.path} removes the rest")
-    run.client.close()
-    journal.close()
-
-
 @pytest.fixture
-def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckContext]:
+def swr(request: pytest.FixtureRequest, swr_run: Run) -> Iterator[CheckContext]:
     """One check's context. Afterwards: a 5xx answer to the DELETE under test must carry error
     information; whatever the run created and did not delete must still exist; the check's
     repositories are removed."""
     suite = _suite(request.config)
     check = check_of(request.node)
     assert check is not None, "the swr fixture serves functions decorated with @check"
-    assert suite.settings is not None and suite.profile is not None
-    if swr_run.lost is not None:
-        raise Broken(swr_run.lost)
-    profile = suite.profile
-    assert suite.budget is not None
-    ctx = CheckContext(check, swr_run, profile, suite.settings.fault_injection, suite.budget)
+    if swr_run.state.lost is not None:
+        raise Broken(swr_run.state.lost)
+    ctx = CheckContext(check, swr_run.state, swr_run.profile, swr_run.settings.fault_injection, swr_run.budget)
     request.node.stash[_CONTEXT] = ctx
-    allure_labels.label_check(check, profile)
+    allure_labels.label_check(check, swr_run.profile)
     for precondition in preconditions_of(request.node):
         if (reason := precondition(ctx)) is not None:
             pytest.skip(reason)
@@ -284,7 +186,7 @@ def swr(request: pytest.FixtureRequest, swr_run: RunState) -> Iterator[CheckCont
         result = suite.results.get(request.node.nodeid)
         decided = result is not None and result.outcome in (Outcome.BROKEN, Outcome.FAILED)
         try:
-            _after_check(ctx, swr_run, decided)
+            _after_check(ctx, swr_run.state, decided)
         except Broken as exc:  # the check already has its verdict or cause: this one only adds to it
             if not decided:
                 raise
@@ -342,15 +244,10 @@ class SuitePlugin:
         self, settings: Settings | None, quiet_letters: bool = False, baseline: Baseline | None = None
     ) -> None:
         self.settings = settings
-        self.profile: Profile | None = None
+        self.run: Run | None = None  # the run this process opened or joined
         self.quiet_letters = quiet_letters  # `run` replaces pytest's dots by one line per check
         self.results: dict[str, results.CheckResult] = {}
-        self.run_info: dict[str, Any] = {}
-        self.leftovers: list[str] = []
         self.summary: dict[str, Any] | None = None
-        self.setup_error: str | None = None
-        self.usage_error = False
-        self.budget: PropertyBudget | None = None
         self.baseline = baseline
         self.stop_message: str | None = None
         self.redactor = Redactor()
@@ -362,10 +259,28 @@ class SuitePlugin:
         self.available: int | None = None  # checks collected before selection
         self.selected = 0  # checks that will run (after -k)
         self.worker = False
-        self.journal: RunJournal | None = None  # the run's (this process's)
         self.report_error: str | None = None  # why the reports could not be written
 
     # -- lifecycle ---------------------------------------------------------------------------------
+
+    def open(self, settings: Settings, config: pytest.Config, target: contextlib.ExitStack) -> Run:
+        """Open the run (see lifecycle.py), announcing it with the header."""
+        keyword = config.option.keyword or None
+        self.run = open_run(settings, self.redactor, keyword, target, self.header, self.interrupts)
+        self.settings = self.run.settings
+        return self.run
+
+    @property
+    def setup_error(self) -> str | None:
+        return None if self.run is None else self.run.setup_error
+
+    @property
+    def usage_error(self) -> bool:
+        return self.run is not None and self.run.usage_error
+
+    @property
+    def leftovers(self) -> list[str]:
+        return [] if self.run is None else self.run.leftovers
 
     def pytest_configure(self, config: pytest.Config) -> None:
         self._config = config
@@ -394,11 +309,11 @@ class SuitePlugin:
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
         report = yield
         check = check_of(item)
-        if check is None or self.profile is None:
+        if check is None or self.run is None:
             return report
         result = self.results.get(item.nodeid)
         if result is None:
-            expected = self.profile.expect(check.condition)
+            expected = self.run.profile.expect(check.condition)
             result = results.CheckResult(
                 id=check.id,
                 condition=check.condition,
@@ -484,14 +399,14 @@ class SuitePlugin:
         if self.report_error is not None:
             self._say(self._unreported())
             session.exitstatus = results.EXIT_BROKEN
-        elif self.journal is not None and self.journal.unwritable:
-            self._say(f"swr-conformance: the run journal stopped taking entries ({self.journal.unwritable})")
+        elif self.run is not None and self.run.journal.unwritable:
+            self._say(f"swr-conformance: the run journal stopped taking entries ({self.run.journal.unwritable})")
 
     def _unreported(self) -> str:
         """What a run whose reports could not be written says on stderr: the cause, what cleanup left,
         and where the journal is (or that it could not be written either)."""
         assert self.settings is not None
-        out, journal = self.settings.output_dir, self.journal
+        out, journal = self.settings.output_dir, self.run.journal if self.run else None
         left = "; ".join(self.leftovers) or "nothing"
         if journal is None or journal.unwritable:
             record = f"the journal could not be written either ({journal.unwritable if journal else 'none'})"
@@ -515,7 +430,7 @@ class SuitePlugin:
             gate = judge(checks, available, self.baseline, self.settings.require_all, date.today())
         data = results.document(
             {
-                **self.run_info,
+                **(self.run.info if self.run else {}),
                 "duration_s": round(time.monotonic() - self._started, 3),
                 "leftovers": self.leftovers,
                 "setup_error": self.setup_error,
@@ -572,11 +487,11 @@ class SuitePlugin:
             out = self.settings.output_dir
             terminalreporter.write_line(f"reports in {out}/: {_WRITTEN} · HTML: swr-conformance report --results {out}")
 
-    def header(self, settings: Settings, run_id: str, journal: RunJournal) -> None:
-        """Before the first check: where the run goes, and how to undo it if it is killed."""
+    def header(self, run: Run) -> None:
+        """Before the first request: where the run goes, and how to undo it if it is killed."""
+        settings, run_id, journal = run.settings, run.state.run_id, run.journal
         tls = " · TLS verification OFF (--insecure)" if settings.insecure else ""
-        assert self.budget is not None
-        properties = f"seed {self.budget.seed}" if settings.properties else "properties off"
+        properties = f"seed {run.budget.seed}" if settings.properties else "properties off"
         workers = f" · {settings.processes} workers" if settings.processes > 1 else ""
         self._write(
             f"swr-conformance {__version__} · run {run_id} · profile {settings.profile} · {properties}{workers}{tls}"
@@ -653,72 +568,6 @@ def _junit_not_started(path: Path, cause: str) -> None:
     root.append(suite)
     path.parent.mkdir(parents=True, exist_ok=True)
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
-
-
-class ConfigurationError(Exception):
-    """The settings do not fit the target (exit status 2)."""
-
-
-def _preflight(client: SwrClient, settings: Settings) -> None:
-    """Reachable, the credentials accepted (show a namespace that cannot exist: 404), and, when
-    fault injection is said to be on, the fault header honoured (the same request answers 5xx)."""
-    path = namespace_path(f"{client.journal.run_id}-preflight")
-    exchange = client.manage("GET", path)
-    if exchange.status in (401, 403):
-        raise Broken(f"credentials rejected: {exchange.summary()}")
-    if exchange.status != 404:
-        raise Broken(f"unexpected answer to a setup call: {exchange.summary()}")
-    if settings.fault_injection:
-        faulted = client.manage("GET", path, headers={FAULT_HEADER: "preflight"})
-        if (faulted.status or 0) < 500:
-            raise ConfigurationError(
-                f"--fault-injection, but the target ignores the {FAULT_HEADER} header ({faulted.summary()}); "
-                "drop --fault-injection or enable faults on the target"
-            )
-
-
-@contextmanager
-def _target(settings: Settings, profile: Profile) -> Iterator[Settings]:
-    """The settings to test with: the given ones, or those of an embedded reference registry."""
-    if not settings.embedded:
-        yield settings
-        return
-    from conformance.reference.server import ReferenceServer  # Starlette and uvicorn only when embedded
-
-    with ReferenceServer(ReferenceConfig(profile=profile, faults=True)) as server:
-        yield replace(
-            settings,
-            endpoint=server.url,
-            registry=server.url,
-            ak=DEV_AK,
-            sk=DEV_SK,
-            project_id=DEV_PROJECT_ID,
-            registry_username=DEV_REGISTRY_USERNAME,
-            registry_password=DEV_REGISTRY_PASSWORD,
-            fault_injection=True,
-            target_version=settings.target_version or f"swr-reference {__version__} (embedded)",
-        )
-
-
-def _run_info(settings: Settings, profile: Profile, run: RunState, embedded: bool) -> dict[str, Any]:
-    return {
-        "run_id": run.run_id,
-        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
-        "spec": {"file": SPEC_FILE.name, "sha256": spec_sha256()},
-        "profile": {
-            "id": profile.id,
-            "document": {"id": profile.document.id, "version": profile.document.version, "url": profile.document.url},
-        },
-        "target": {
-            "endpoint": settings.endpoint,
-            "registry": settings.registry or settings.endpoint,
-            "version": settings.target_version,
-            "embedded": embedded,
-            "namespace": run.namespace,
-            "fault_injection": settings.fault_injection,
-            "tls": {"verify": not settings.insecure, "ca_bundle": settings.ca_bundle},
-        },
-    }
 
 
 def _longest_first(item: pytest.Item) -> int:

@@ -1,32 +1,45 @@
 """Parallel runs (`run --workers N`, or plain `pytest -n N` over the suite) on pytest-xdist: one run, N processes.
 
-The controller (this plugin, in the `run` process) opens the run before any worker starts: target,
-preflight, run id, namespace, seed. It hands them to each worker (`workerinput`); a worker joins the run
-with names and a journal of its own (`plugin.join_run`) and ships each check's result back inside its
-reports. The controller prints the lines, cleans up once after the workers (their leftovers too) and
-writes results.json, JUnit and the finished Allure results, as a single process would.
+The controller (this plugin, in the process that hands the checks out) opens the run before any worker
+starts: target, preflight, run id, namespace, seed. It hands them to each worker (`workerinput`); a
+worker joins the run with names and a journal of its own (`lifecycle.join_run`) and ships each check's
+result back inside its reports. The controller prints the lines, cleans up once after the workers (their
+leftovers too) and writes results.json, JUnit and the finished Allure results, as a single process would.
+`run` registers the controller itself; for plain `pytest -n N` this module's own hook does (its pytest11
+entry point loads it).
 """
 
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import os
 from collections.abc import Generator
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from conformance.interrupts import STOP
-from conformance.plugin import SuitePlugin, clean_up, open_run
-from conformance.provisioning.run_state import RunState
+from conformance.lifecycle import Run, clean_up
+from conformance.plugin import PLUGIN_NAME, SuitePlugin, distributed_suite, plain_pytest_settings
 from conformance.suite import catalog
+
+
+@pytest.hookimpl(trylast=True)  # after the suite's plugin registered itself
+def pytest_configure(config: pytest.Config) -> None:
+    """Plain `pytest ... -n N` over the suite is one run, as `run --workers N` is."""
+    suite = config.pluginmanager.get_plugin(PLUGIN_NAME)
+    if not isinstance(suite, SuitePlugin) or config.pluginmanager.has_plugin(f"{PLUGIN_NAME}-controller"):
+        return
+    if (workers := distributed_suite(config)) is not None:
+        suite.settings = replace(plain_pytest_settings(suite, config), workers=workers)
+        config.pluginmanager.register(Controller(suite), f"{PLUGIN_NAME}-controller")
 
 
 class Controller:
     def __init__(self, suite: SuitePlugin) -> None:
         self.suite = suite
-        self.run: RunState | None = None
+        self.run: Run | None = None
         self._target = contextlib.ExitStack()
         self._workers: list[int] = []  # process ids
 
@@ -36,7 +49,7 @@ class Controller:
         assert suite.settings is not None
         suite.available = len(catalog())
         try:
-            self.run = open_run(suite, suite.settings, session.config, self._target)
+            self.run = suite.open(suite.settings, session.config, self._target)
             return (yield)
         except BaseException:  # e.g. interrupted while the workers start: pytest will not finish this session
             self._finish(session)
@@ -48,13 +61,8 @@ class Controller:
             self.suite.stop_for_setup_error()
 
     def pytest_configure_node(self, node: Any) -> None:
-        assert self.run is not None and self.suite.settings is not None and self.suite.budget is not None
-        node.workerinput["swr"] = {
-            "settings": dataclasses.asdict(self.suite.settings),
-            "run_id": self.run.run_id,
-            "namespace": self.run.namespace,
-            "seed": self.suite.budget.seed,
-        }
+        assert self.run is not None
+        node.workerinput["swr"] = self.run.handover()
 
     def pytest_xdist_newgateway(self, gateway: Any) -> None:
         """Learn the worker's process id while it is idle, to stop it if the run is interrupted."""
@@ -81,6 +89,6 @@ class Controller:
         if self.suite.interrupts.interrupted and (nodes := getattr(xdist, "nodemanager", None)) is not None:
             nodes.teardown_nodes()  # an interrupted run: wait for the stopping workers first
         if self.run is not None:
-            clean_up(self.suite, self.run)
+            clean_up(self.run, self.suite.interrupts)
             self.run = None
         self._target.close()
