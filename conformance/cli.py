@@ -27,7 +27,7 @@ from conformance.provisioning.registry_auth import is_loopback
 from conformance.provisioning.sweeper import SweepScope, parse_duration
 from conformance.reference.config import DEVELOPMENT, ReferenceConfig
 from conformance.reference.deviations import Deviation
-from conformance.results import EXIT_BROKEN, EXIT_USAGE, exit_status
+from conformance.results import EXIT_BROKEN, EXIT_USAGE
 from conformance.settings import Settings, SettingsError, declared, discover_config_file, env_name, kind, resolve
 from conformance.suite import catalog
 from conformance.transcript import Redactor
@@ -283,7 +283,6 @@ def _run_pytest(
         "-p", "conformance.plugin", "-p", "allure_pytest.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "--tb=no", "-rN",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        f"--junitxml={out / 'junit.xml'}",
         f"--alluredir={out / 'allure-results'}",
         *(["-p", "xdist.plugin", "-n", str(settings.processes)] if settings.processes > 1 else []),
         *(["-k", keyword] if keyword else []),
@@ -300,14 +299,8 @@ def _run_pytest(
     except KeyboardInterrupt:  # a signal pytest did not handle (its own cleanup had run): the run was stopped
         click.echo("swr-conformance: interrupted", err=True)
         return EXIT_BROKEN
-    if plugin.usage_error:
-        return EXIT_USAGE
-    if plugin.report_error is not None:
-        return EXIT_BROKEN
-    if plugin.setup_error:
-        return EXIT_BROKEN
-    if plugin.summary is not None and plugin.summary["total"]:
-        return exit_status(plugin.summary)
+    if plugin.exit_status is not None:
+        return plugin.exit_status
     if code == pytest.ExitCode.OK and {"--collect-only", "--co"} & set(pytest_args):
         return 0
     if code == pytest.ExitCode.INTERRUPTED:

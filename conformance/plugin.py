@@ -13,7 +13,6 @@ import json
 import os
 import sys
 import time
-import xml.etree.ElementTree as ET
 from collections.abc import Generator, Iterator
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,7 @@ from typing import Any, NoReturn
 
 import pytest
 
-from conformance import __version__, allure_labels, allure_results, pytest_internals, results
+from conformance import __version__, allure_labels, allure_results, junit, pytest_internals, results
 from conformance.cache import keep_hypothesis_files_in_the_cache
 from conformance.checks import MARKER, check_of, preconditions_of
 from conformance.context import CheckContext
@@ -68,15 +67,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
     """`pytest --swr-endpoint URL` with no test path given runs the suite; `--swr-output DIR` writes
-    what `swr-conformance run` writes there: results.json, junit.xml and allure-results/."""
+    what `swr-conformance run` writes there: results.json, junit.xml and allure-results/ (JUnit is written
+    from the results at the end, as by `run`)."""
     known = parser.parse_known_args(args)
     if known.swr_endpoint and not known.file_or_dir:
         args.append(str(SUITE_DIR))
-    if (out := known.swr_output) and _directory(Path(out)):  # else the run stops with a usage error
-        if not known.xmlpath:
-            args.append(f"--junitxml={Path(out) / 'junit.xml'}")
-        if early_config.pluginmanager.has_plugin("allure_pytest") and not getattr(known, "allure_report_dir", None):
-            args += [f"--alluredir={Path(out) / 'allure-results'}", "--clean-alluredir"]
+    allure = early_config.pluginmanager.has_plugin("allure_pytest") and not getattr(known, "allure_report_dir", None)
+    if (out := known.swr_output) and _directory(Path(out)) and allure:  # else the run stops with a usage error
+        args += [f"--alluredir={Path(out) / 'allure-results'}", "--clean-alluredir"]
 
 
 def _directory(path: Path) -> bool:
@@ -260,6 +258,7 @@ class SuitePlugin:
         self.selected = 0  # checks that will run (after -k)
         self.worker = False
         self.report_error: str | None = None  # why the reports could not be written
+        self.exit_status: int | None = None  # decided at the end of a session that ran (or tried to run) checks
 
     # -- lifecycle ---------------------------------------------------------------------------------
 
@@ -398,9 +397,19 @@ class SuitePlugin:
             self.report_error = str(exc)
         if self.report_error is not None:
             self._say(self._unreported())
-            session.exitstatus = results.EXIT_BROKEN
         elif self.run is not None and self.run.journal.unwritable:
             self._say(f"swr-conformance: the run journal stopped taking entries ({self.run.journal.unwritable})")
+        session.exitstatus = self.exit_status = self._decided()
+
+    def _decided(self) -> int:
+        """The run's exit status, decided here once: reports that could not be written or a run that could
+        not start (a usage error or a broken target), else the verdict (or the release gate)."""
+        if self.report_error is not None:
+            return results.EXIT_BROKEN
+        if self.setup_error is not None:
+            return results.EXIT_USAGE if self.usage_error else results.EXIT_BROKEN
+        assert self.summary is not None
+        return results.exit_status(self.summary)
 
     def _unreported(self) -> str:
         """What a run whose reports could not be written says on stderr: the cause, what cleanup left,
@@ -444,13 +453,7 @@ class SuitePlugin:
         self.summary = data["summary"]
         results.write(self.settings.output_dir / "results.json", data, self.redactor)
         allure_results.finish(self.settings.output_dir / "allure-results", checks, data, self.redactor)
-        if junit := session.config.option.xmlpath:
-            if self.setup_error:
-                _junit_not_started(Path(junit), self.redactor.text(self.setup_error))
-            elif Path(junit).is_file():
-                _finish_junit(Path(junit), {r.id for r in checks if r.outcome is Outcome.BROKEN})
-        if not self.setup_error:
-            session.exitstatus = results.exit_status(data["summary"])
+        junit.write(self.settings.output_dir / "junit.xml", checks, self.setup_error, self.redactor)
 
     @pytest.hookimpl(wrapper=True)
     def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> Generator[None, None, None]:
@@ -539,35 +542,6 @@ def _redact_report(report: pytest.TestReport, redactor: Redactor) -> None:
     if report.longrepr is not None and not isinstance(report.longrepr, tuple):
         report.longrepr = redactor.text(str(report.longrepr))
     report.sections = [(title, redactor.text(text)) for title, text in report.sections]
-
-
-def _finish_junit(path: Path, broken: set[str]) -> None:
-    """The suite is named swr-conformance. pytest's JUnit writes an exception inside a check as
-    `<failure>`; a broken check (the target or the run broke, no verdict) is an `<error>` to the CI
-    dashboards that read it."""
-    tree = ET.parse(path)
-    for suite in tree.iter("testsuite"):
-        suite.set("name", "swr-conformance")
-        for case in suite.iter("testcase"):
-            ids = {p.get("value") for p in case.iter("property") if p.get("name") == "check_id"}
-            if ids & broken:
-                for failure in case.findall("failure"):
-                    failure.tag = "error"
-        suite.set("failures", str(sum(1 for _ in suite.iter("failure"))))
-        suite.set("errors", str(sum(1 for _ in suite.iter("error"))))
-    tree.write(path, encoding="utf-8", xml_declaration=True)
-
-
-def _junit_not_started(path: Path, cause: str) -> None:
-    """A run that could not start is one errored case naming the cause: a file with 0 tests would
-    show green on a CI dashboard."""
-    suite = ET.Element("testsuite", name="swr-conformance", tests="1", errors="1", failures="0", skipped="0")
-    case = ET.SubElement(suite, "testcase", classname="swr-conformance", name="the run could not start")
-    ET.SubElement(case, "error", message=cause).text = cause
-    root = ET.Element("testsuites", name="swr-conformance", tests="1", errors="1", failures="0", skipped="0")
-    root.append(suite)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
 def _longest_first(item: pytest.Item) -> int:
