@@ -1,10 +1,5 @@
-"""The run's `allure-results/`, finished at the end of the run so that any Allure reads it right.
-
-allure-pytest writes one result per check as the check runs; afterwards each result gets the check id
-as its name (skipped checks too), the suite's outcome (its own asserts failing are *broken*, never
-*failed*) and a description with the condition, the document's words and expected vs observed. The
-run's facts go to `environment.properties`, the CI job's to `executor.json`. Everything is redacted.
-"""
+"""The run's facts for Allure: `environment.properties` and, in CI, `executor.json`, written next to the
+results allure-pytest writes as each check runs (see allure_labels.py)."""
 
 from __future__ import annotations
 
@@ -13,62 +8,20 @@ import os
 from pathlib import Path
 from typing import Any
 
-from conformance.results import CheckResult
 from conformance.transcript import Redactor
 
 ENVIRONMENT_FILE = "environment.properties"
 EXECUTOR_FILE = "executor.json"
 
 
-def finish(directory: Path, checks: list[CheckResult], run: dict[str, Any], redactor: Redactor) -> None:
+def write_environment(directory: Path, run: dict[str, Any], redactor: Redactor) -> None:
+    """The run's facts as Allure's environment table, and the CI job as its executor (never a secret)."""
     if not directory.is_dir():
         return
-    by_id = {c.id: c for c in checks}
-    for path in directory.glob("*"):
-        if not path.is_file():
-            continue
-        text = path.read_text(encoding="utf-8", errors="surrogateescape")
-        if path.name.endswith("-result.json"):
-            text = _aligned(text, by_id)
-        redacted = redactor.text(text)
-        if redacted != text or path.name.endswith("-result.json"):
-            path.write_text(redacted, encoding="utf-8", errors="surrogateescape")
     environment = "".join(f"{key}={_escape(value)}\n" for key, value in environment_of(run).items())
     (directory / ENVIRONMENT_FILE).write_text(redactor.text(environment), encoding="utf-8")
     if (executor := executor_of(os.environ)) is not None:
         (directory / EXECUTOR_FILE).write_text(redactor.text(json.dumps(executor, indent=2)), encoding="utf-8")
-
-
-def _aligned(text: str, by_id: dict[str, CheckResult]) -> str:
-    data = json.loads(text)
-    ids = [label["value"] for label in data.get("labels", []) if label.get("name") == "check_id"]
-    if not ids or (result := by_id.get(ids[0])) is None:
-        return text
-    data["name"] = result.id
-    data["status"] = result.outcome.value
-    data["description"] = description(result)
-    if result.message:
-        data.setdefault("statusDetails", {})["message"] = result.message
-    return json.dumps(data, ensure_ascii=False)
-
-
-def description(result: CheckResult) -> str:
-    """Markdown: what the check proves, the condition and the document's words, expected vs observed."""
-    observed = "-" if result.observed is None else str(result.observed)
-    lines = [
-        result.title,
-        "",
-        f"**Condition** `{result.condition}`" + ("" if result.documented else " (not in this document version)"),
-        "",
-        f"**Document** {result.quote}",
-        "",
-        f"**Expected** {' or '.join(map(str, result.expected))} · **observed** {observed}",
-    ]
-    if result.curl:
-        lines += ["", "**Reproduce**", "", f"    {result.curl}"]
-    if result.notes:
-        lines += ["", "**Notes**", "", *(f"- {note}" for note in result.notes)]
-    return "\n".join(lines)
 
 
 def environment_of(run: dict[str, Any]) -> dict[str, str]:

@@ -283,7 +283,7 @@ def _run_pytest(
         "-p", "conformance.plugin", "-p", "allure_pytest.plugin", "-p", "no:cacheprovider",
         "-q", "--no-header", "--tb=no", "-rN",
         "-W", "ignore::pytest.PytestAssertRewriteWarning",
-        f"--alluredir={out / 'allure-results'}",
+        f"--alluredir={out / 'allure-results'}", "--allure-no-capture",
         *(["-p", "xdist.plugin", "-n", str(settings.processes)] if settings.processes > 1 else []),
         *(["-k", keyword] if keyword else []),
         *pytest_args,

@@ -48,3 +48,7 @@ class SetupFailed(Broken):
 
 class GuardRefused(Broken):
     """The suite was about to delete something this run did not create; it refused."""
+
+
+class SuiteError(Broken):
+    """The suite's own assertion failed: a defect of the suite or of its setup, never a finding."""

@@ -27,7 +27,7 @@ from conformance.context import CheckContext
 from conformance.gate import Baseline, BaselineError, judge, load_baseline
 from conformance.interrupts import Interrupts
 from conformance.lifecycle import Run, clean_up, join_run, open_run
-from conformance.outcomes import Broken, NonConformance, Outcome
+from conformance.outcomes import Broken, NonConformance, Outcome, SuiteError
 from conformance.provisioning.run_state import RunState
 from conformance.report import final_table
 from conformance.settings import (
@@ -74,7 +74,7 @@ def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Pa
         args.append(str(SUITE_DIR))
     allure = early_config.pluginmanager.has_plugin("allure_pytest") and not getattr(known, "allure_report_dir", None)
     if (out := known.swr_output) and _directory(Path(out)) and allure:  # else the run stops with a usage error
-        args += [f"--alluredir={Path(out) / 'allure-results'}", "--clean-alluredir"]
+        args += [f"--alluredir={Path(out) / 'allure-results'}", "--clean-alluredir", "--allure-no-capture"]
 
 
 def _directory(path: Path) -> bool:
@@ -171,7 +171,6 @@ def swr(request: pytest.FixtureRequest, swr_run: Run) -> Iterator[CheckContext]:
         raise Broken(swr_run.state.lost)
     ctx = CheckContext(check, swr_run.state, swr_run.profile, swr_run.settings.fault_injection, swr_run.budget)
     request.node.stash[_CONTEXT] = ctx
-    allure_labels.label_check(check, swr_run.profile)
     for precondition in preconditions_of(request.node):
         if (reason := precondition(ctx)) is not None:
             pytest.skip(reason)
@@ -289,6 +288,17 @@ class SuitePlugin:
     def pytest_unconfigure(self) -> None:
         self._signals.close()
 
+    @pytest.hookimpl(wrapper=True)
+    def pytest_pyfunc_call(self, pyfuncitem: pytest.Function) -> Generator[None, object, object]:
+        """The suite's own assertion failing is no finding about the target: broken, for every reader
+        (Allure marks an AssertionError failed)."""
+        try:
+            return (yield)
+        except AssertionError as exc:
+            if isinstance(exc, NonConformance):
+                raise
+            raise SuiteError(f"the suite's own assertion failed: {exc}") from exc
+
     @pytest.hookimpl(tryfirst=True)  # before `-k` deselects: how many checks the suite has
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         """`-k delete/406` selects by check id; JUnit carries the id and condition as properties."""
@@ -338,6 +348,8 @@ class SuitePlugin:
                 result.curl = ctx.subject.curl()
             if ctx.notes:
                 allure_labels.attach_text("notes", "\n".join(ctx.notes))
+        if call.when == "teardown":
+            allure_labels.record(check, self.run.profile, result)
         if self.worker:  # the controller of a parallel run rebuilds the result from the report
             report.user_properties.append((_RESULT, json.dumps(results.as_dict(result))))
         return report
@@ -452,7 +464,7 @@ class SuitePlugin:
         )
         self.summary = data["summary"]
         results.write(self.settings.output_dir / "results.json", data, self.redactor)
-        allure_results.finish(self.settings.output_dir / "allure-results", checks, data, self.redactor)
+        allure_results.write_environment(self.settings.output_dir / "allure-results", data, self.redactor)
         junit.write(self.settings.output_dir / "junit.xml", checks, self.setup_error, self.redactor)
 
     @pytest.hookimpl(wrapper=True)
